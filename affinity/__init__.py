@@ -1,0 +1,1 @@
+"""Affinity: shared core (settings, Neo4j access, local services, the CLI)."""

@@ -1,0 +1,74 @@
+"""`affinity db start|stop|status|migrate`: the local Neo4j server and the graph schema."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from affinity import neo4j_server
+from affinity.cli.common import command, console, load_settings
+from affinity.db import session_driver
+from graph_schema import migrate as apply_migrations
+from graph_schema.status import read_status
+
+app = typer.Typer(help="The Neo4j server and the graph schema.", no_args_is_help=True)
+
+
+@app.command()
+@command
+def start() -> None:
+    """Assemble Neo4j 5.26 Community from Maven Central (once), start it and wait for Bolt."""
+    settings = load_settings()
+    paths = neo4j_server.paths_for(settings)
+    if not paths.ready_marker.exists():
+        console.print("Fetching Neo4j jars from Maven Central (first start only)...")
+    pid = neo4j_server.start(settings)
+    console.print(f"Neo4j running (pid {pid}): bolt://127.0.0.1:{settings.neo4j_bolt_port}")
+    console.print(f"Neo4j Browser: http://127.0.0.1:{settings.neo4j_http_port}/browser/")
+
+
+@app.command()
+@command
+def stop() -> None:
+    """Stop the Neo4j server that `affinity db start` started."""
+    settings = load_settings()
+    if neo4j_server.stop(settings):
+        console.print("Neo4j stopped.")
+    else:
+        console.print("Neo4j was not running (no live PID in the pid file).")
+
+
+@app.command()
+@command
+def migrate() -> None:
+    """Apply pending schema migrations (constraints, vector and fulltext indexes); safe to repeat."""
+    settings = load_settings()
+    with session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver:
+        done = apply_migrations(driver, settings.neo4j_database)
+    if done:
+        for migration in done:
+            console.print(f"applied V{migration.version:04d}__{migration.name}")
+    else:
+        console.print("schema up to date: nothing to apply")
+
+
+@app.command()
+@command
+def status() -> None:
+    """Server version, applied migrations and schema objects."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        report = read_status(driver, settings.neo4j_database)
+    console.print(f"{report.server} {report.version} {report.edition} at {settings.neo4j_uri}")
+    table = Table("version", "migration", "checksum", "applied at", title="Applied migrations")
+    for migration in report.applied:
+        table.add_row(f"V{migration.version:04d}", migration.name, migration.checksum, migration.applied_at)
+    console.print(table)
+    if report.pending_versions:
+        console.print(f"pending migrations: {report.pending_versions} (run `affinity db migrate`)")
+    if report.missing:
+        console.print(f"missing schema objects: {', '.join(report.missing)}")
+    if report.ready:
+        console.print(f"schema ready: {len(report.constraints)} constraints, {len(report.indexes)} indexes")
+    else:
+        raise typer.Exit(code=2)

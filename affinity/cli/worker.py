@@ -1,0 +1,25 @@
+"""`affinity worker`: start a Celery worker on the given queues."""
+
+from __future__ import annotations
+
+import typer
+
+from affinity.cli.common import command, load_settings
+
+app = typer.Typer(help="Celery workers.")
+
+
+@app.callback(invoke_without_command=True)
+@command
+def worker(
+    queues: str = typer.Option("gpu,io", help="comma-separated queues to consume"),
+    concurrency: int = typer.Option(1, help="worker processes (1 per GPU for the gpu queue)"),
+    loglevel: str = typer.Option("info", help="Celery log level"),
+) -> None:
+    """Start a worker consuming QUEUES (gpu: embedding and training; io: Neo4j reads and writes)."""
+    load_settings()  # fail on bad settings with one line, before Celery starts
+    from workers.app import app as celery_app
+
+    celery_app.worker_main(
+        ["worker", "-Q", queues, "--concurrency", str(concurrency), "-l", loglevel, "--without-gossip"]
+    )

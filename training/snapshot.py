@@ -1,0 +1,347 @@
+"""The learning core's input: a plain, immutable snapshot of the catalogue and its baskets.
+
+Everything in :mod:`training` works on a :class:`CatalogueSnapshot`, never on a database session or on
+raw files, so that the same code trains from the documented dataset files (tests, benchmarks, the
+``affinity eval`` report) and from Neo4j (the retrain pipeline). Two builders make one:
+
+* :func:`from_dataset_dir` reads the documented ingest format (``products.jsonl``, ``order_lines.csv``,
+  optionally ``reviews.jsonl``) written by :mod:`ingest`; the cleaning rules live there, not here.
+* :func:`from_neo4j` pages through the graph with the named statements in ``cypher/export/``
+  (keyset pagination on ``id``, one round trip per batch, never one per node).
+
+A basket is one order's set of *distinct* products (``DESIGN.md``); quantities and prices do not
+enter the association model.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import cypher
+
+__all__ = [
+    "Basket",
+    "CatalogueSnapshot",
+    "ProductText",
+    "from_dataset_dir",
+    "from_neo4j",
+    "to_datetime",
+]
+
+EXPORT_PRODUCTS = cypher.query("export.products")
+EXPORT_BASKETS = cypher.query("export.baskets")
+EXPORT_REVIEWS = cypher.query("export.reviews")
+
+#: ``progress(step, done, total)``; ``total`` is ``0`` when it is not known in advance.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductText:
+    """What the model may know about a product without any basket: its text and tags.
+
+    ``category`` is the category path from the root to the leaf (``("Home", "Candles")``).
+    ``review_texts`` are the texts of its reviews, if any (they enter the text embedding).
+    """
+
+    id: str
+    title: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    review_texts: tuple[str, ...] = ()
+    price: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    """One order: its distinct products, its time (timezone-aware, UTC) and its customer (if known)."""
+
+    order_id: str
+    customer_id: str | None
+    ts: datetime
+    product_ids: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class CatalogueSnapshot:
+    """Products and baskets at one moment; the unit every training and evaluation function takes.
+
+    ``products`` fixes the product index used everywhere downstream: product ``i`` of every array,
+    embedding matrix and score row is ``products[i]``. Baskets are kept sorted by time.
+    """
+
+    products: list[ProductText]
+    baskets: list[Basket]
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.baskets.sort(key=lambda b: (b.ts, b.order_id))
+        self._index = {p.id: i for i, p in enumerate(self.products)}
+        if len(self._index) != len(self.products):
+            raise ValueError("duplicate product ids in the snapshot")
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Product id -> position in :attr:`products`."""
+        return self._index
+
+    @property
+    def product_ids(self) -> list[str]:
+        return [p.id for p in self.products]
+
+    def time_range(self) -> tuple[datetime, datetime]:
+        """First and last basket time; raises ``ValueError`` on a snapshot without baskets."""
+        if not self.baskets:
+            raise ValueError("the snapshot has no baskets")
+        return self.baskets[0].ts, self.baskets[-1].ts
+
+    def with_baskets(self, baskets: list[Basket]) -> CatalogueSnapshot:
+        """The same catalogue with other baskets (used to cut time windows)."""
+        return CatalogueSnapshot(products=self.products, baskets=list(baskets))
+
+    def between(self, start: datetime | None, end: datetime | None) -> list[Basket]:
+        """Baskets with ``start <= ts < end`` (an open bound when ``None``)."""
+        return [
+            b for b in self.baskets if (start is None or b.ts >= start) and (end is None or b.ts < end)
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """Sizes for logs and reports."""
+        first, last = self.time_range() if self.baskets else (None, None)
+        return {
+            "products": len(self.products),
+            "baskets": len(self.baskets),
+            "basket_lines": sum(len(b.product_ids) for b in self.baskets),
+            "first_ts": first.isoformat() if first else None,
+            "last_ts": last.isoformat() if last else None,
+        }
+
+
+def to_datetime(value: object) -> datetime:
+    """Read a timestamp as a timezone-aware UTC ``datetime``.
+
+    Accepts ISO 8601 strings (``2011-08-01 10:00:00``, ``...T...Z``, with an offset), ``datetime``,
+    ``date``, epoch seconds, and the Neo4j driver's temporal types (anything with ``to_native()``).
+    A naive time is read as UTC.
+    """
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime(value.year, value.month, value.day)
+    elif isinstance(value, int | float):
+        result = datetime.fromtimestamp(float(value), tz=UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        result = datetime.fromisoformat(text)
+    else:
+        raise ValueError(f"cannot read {value!r} as a timestamp")
+    if result.tzinfo is None:
+        return result.replace(tzinfo=UTC)
+    return result.astimezone(UTC)
+
+
+def _as_tuple(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        # A category path may come as "A > B" or "A/B"; tags as "a,b" or "a|b".
+        for sep in (" > ", ">", "/", "|", ","):
+            if sep in value:
+                return tuple(part.strip() for part in value.split(sep) if part.strip())
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, Iterable):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, dict):  # {"name": ...} or {"id": ..., "name": ...}
+                item = item.get("name") or item.get("id")
+            if item is not None and str(item).strip():
+                out.append(str(item).strip())
+        return tuple(out)
+    return (str(value),)
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open("r", encoding="utf-8", newline="")
+
+
+def _find(directory: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        candidate = directory / name
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with _open_text(path) as handle:
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    yield record
+
+
+def _product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> ProductText:
+    price = record.get("price")
+    return ProductText(
+        id=str(record["id"]),
+        title=str(record.get("title") or ""),
+        description=str(record.get("description") or ""),
+        tags=_as_tuple(record.get("tags")),
+        category=_as_tuple(record.get("category") or record.get("category_path")),
+        review_texts=tuple(reviews),
+        price=float(price) if price not in (None, "") else None,
+    )
+
+
+def from_dataset_dir(path: Path | str, progress: Progress = _no_progress) -> CatalogueSnapshot:
+    """Read the documented dataset files in ``path`` (see ``docs/ingest.md``).
+
+    ``products.jsonl`` (``id``, ``title``, ``description``, ``price``, ``tags``, ``category``),
+    ``order_lines.csv`` (``order_id``, ``customer_id``, ``ts``, ``product_id``, ``quantity``,
+    ``unit_price``) and, when present, ``reviews.jsonl`` (``product_id``, ``text``). Each may be
+    gzipped (``.gz``). Order lines of products missing from ``products.jsonl`` are skipped (the
+    ingest validation reports them; the snapshot only needs a consistent catalogue).
+    """
+    directory = Path(path)
+    products_path = _find(directory, "products.jsonl")
+    lines_path = _find(directory, "order_lines.csv")
+    if products_path is None or lines_path is None:
+        raise FileNotFoundError(f"{directory} needs products.jsonl and order_lines.csv (see docs/ingest.md)")
+
+    reviews: dict[str, list[str]] = {}
+    reviews_path = _find(directory, "reviews.jsonl")
+    if reviews_path is not None:
+        for record in _read_jsonl(reviews_path):
+            text = str(record.get("text") or "").strip()
+            if text:
+                reviews.setdefault(str(record["product_id"]), []).append(text)
+
+    products = [
+        _product_from_record(record, reviews.get(str(record["id"]), ()))
+        for record in _read_jsonl(products_path)
+    ]
+    progress("read products", len(products), len(products))
+    known = {p.id for p in products}
+
+    orders: dict[str, tuple[str | None, datetime, dict[str, None]]] = {}
+    with _open_text(lines_path) as handle:
+        for row in csv.DictReader(handle):
+            product_id = row["product_id"]
+            if product_id not in known:
+                continue
+            order_id = row["order_id"]
+            entry = orders.get(order_id)
+            if entry is None:
+                customer = (row.get("customer_id") or "").strip() or None
+                entry = (customer, to_datetime(row["ts"]), {})
+                orders[order_id] = entry
+            entry[2][product_id] = None  # insertion-ordered set
+    baskets = [
+        Basket(order_id=order_id, customer_id=customer, ts=ts, product_ids=tuple(items))
+        for order_id, (customer, ts, items) in orders.items()
+    ]
+    progress("read baskets", len(baskets), len(baskets))
+    return CatalogueSnapshot(products=products, baskets=baskets)
+
+
+def _paged(
+    driver: Any,
+    database: str,
+    statement: str,
+    batch_size: int,
+    params: dict[str, Any],
+) -> Iterator[list[dict[str, Any]]]:
+    """Keyset pagination: each batch returns rows ordered by ``key``; the next starts after the last."""
+    after = ""
+    while True:
+        records, _, _ = driver.execute_query(
+            statement, parameters_={**params, "after": after, "batch_size": batch_size}, database_=database
+        )
+        rows = [record.data() for record in records]
+        if not rows:
+            return
+        yield rows
+        after = str(rows[-1]["key"])
+        if len(rows) < batch_size:
+            return
+
+
+def from_neo4j(
+    driver: Any,
+    database: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch_size: int = 5000,
+    max_reviews_per_product: int = 5,
+    progress: Progress = _no_progress,
+) -> CatalogueSnapshot:
+    """Export the catalogue and the baskets in ``[since, until)`` from Neo4j in batches.
+
+    Uses ``export.products`` (products with tags and category path), ``export.reviews`` (the newest
+    ``max_reviews_per_product`` review texts per product) and ``export.baskets`` (orders with their
+    distinct products and customer), each paged by id with ``batch_size`` rows per round trip.
+    ``driver`` is a ``neo4j.Driver``; reads run with ``execute_query`` against ``database``.
+    """
+    reviews: dict[str, list[str]] = {}
+    for rows in _paged(
+        driver, database, EXPORT_REVIEWS, batch_size, {"max_reviews": max_reviews_per_product}
+    ):
+        for row in rows:
+            texts = [str(t) for t in row["texts"] if t]
+            if texts:
+                reviews[str(row["key"])] = texts
+
+    products: list[ProductText] = []
+    for rows in _paged(driver, database, EXPORT_PRODUCTS, batch_size, {}):
+        for row in rows:
+            record = dict(row)
+            record["id"] = row["key"]
+            products.append(_product_from_record(record, reviews.get(str(row["key"]), ())))
+        progress("export products", len(products), 0)
+
+    params = {
+        "since": since.astimezone(UTC).isoformat() if since else None,
+        "until": until.astimezone(UTC).isoformat() if until else None,
+    }
+    baskets: list[Basket] = []
+    known = {p.id for p in products}
+    for rows in _paged(driver, database, EXPORT_BASKETS, batch_size, params):
+        for row in rows:
+            items = tuple(dict.fromkeys(str(p) for p in row["product_ids"] if str(p) in known))
+            if not items or row["ts"] is None:
+                continue
+            customer = row.get("customer_id")
+            baskets.append(
+                Basket(
+                    order_id=str(row["key"]),
+                    customer_id=str(customer) if customer is not None else None,
+                    ts=to_datetime(row["ts"]),
+                    product_ids=items,
+                )
+            )
+        progress("export baskets", len(baskets), 0)
+    if since is not None or until is not None:  # the statement filters too; this guards any ts type
+        baskets = [
+            b for b in baskets if (since is None or b.ts >= since) and (until is None or b.ts < until)
+        ]
+    return CatalogueSnapshot(products=products, baskets=baskets)

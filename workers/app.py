@@ -1,0 +1,49 @@
+"""The Celery application. ``celery -A workers.app worker`` and ``affinity worker`` both load it.
+
+GPU tasks are long and idempotent: ``acks_late`` with prefetch 1 means a worker killed mid-task
+gives its task back to the queue instead of losing it.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from affinity.settings import Settings, get_settings
+from workers.queues import Queue
+
+
+def result_backend_for(settings: Settings) -> str:
+    if settings.result_backend:
+        return settings.result_backend
+    if settings.broker_url.startswith("sqla+"):
+        return "db+" + settings.broker_url.removeprefix("sqla+")
+    return settings.broker_url
+
+
+def create_celery(settings: Settings) -> Celery:
+    celery = Celery("affinity", broker=settings.broker_url, backend=result_backend_for(settings))
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        result_extended=True,
+        result_expires=7 * 24 * 3600,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        task_default_queue=settings.queue_io,
+        task_routes={
+            "affinity.gpu.*": {"queue": settings.queue_gpu},
+            "affinity.io.*": {"queue": settings.queue_io},
+        },
+        imports=["workers.tasks.health"],
+    )
+    return celery
+
+
+app = create_celery(get_settings())
+
+__all__ = ["Queue", "app", "create_celery"]
