@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     embedding_dim: int = 384
     embedding_batch_size: int = 64
     top_k: int = 20
+    write_batch_size: int = 5000
+    keep_versions: int = 3
+    job_stale_after_s: int = 900
     device: str = "auto"
     seed: int = 7
 

@@ -17,6 +17,8 @@ class Label(StrEnum):
     REVIEW = "Review"
     MODEL_VERSION = "ModelVersion"
     SCHEMA_MIGRATION = "SchemaMigration"
+    JOB = "Job"
+    JOB_LOCK = "JobLock"
 
 
 class Rel(StrEnum):
@@ -48,6 +50,8 @@ REQUIRED_CONSTRAINTS: dict[str, Label] = {
     "review_id": Label.REVIEW,
     "model_version_id": Label.MODEL_VERSION,
     "schema_migration_version": Label.SCHEMA_MIGRATION,
+    "job_id": Label.JOB,
+    "job_lock_kind": Label.JOB_LOCK,
 }
 VECTOR_INDEX = "product_embedding"
 FULLTEXT_INDEX = "product_text"

@@ -1,0 +1,24 @@
+# One image for the API and the workers; the command picks the role.
+# Build the API-only image with --build-arg EXTRAS=api (no torch), the worker image with the default.
+FROM python:3.11-slim
+
+ARG EXTRAS=api,ml,workers
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY affinity ./affinity
+COPY cypher ./cypher
+COPY graph_schema ./graph_schema
+COPY ingest ./ingest
+COPY service ./service
+COPY training ./training
+COPY workers ./workers
+COPY data ./data
+RUN pip install --no-cache-dir ".[${EXTRAS}]"
+
+RUN useradd --create-home affinity && mkdir -p /var/lib/affinity && chown affinity /var/lib/affinity
+USER affinity
+ENV AFFINITY_DATA_DIR=/var/lib/affinity AFFINITY_MODEL_DIR=/var/lib/affinity/models
+EXPOSE 8000
+CMD ["affinity", "serve"]

@@ -1,0 +1,22 @@
+// Register a job unless one of the same kind is queued or running. The lock node serialises
+// concurrent submitters, so two retrains triggered at once cannot both pass the check.
+MERGE (lock:JobLock {kind: $kind})
+SET lock.touched_at = datetime()
+WITH lock
+// A queued or running job that stopped reporting for $stale_after_s seconds is dead (its worker was
+// killed): it no longer blocks, and is marked failed below.
+OPTIONAL MATCH (stale:Job {kind: $kind})
+WHERE stale.state IN ['queued', 'running'] AND stale.updated_at < datetime() - duration({seconds: $stale_after_s})
+SET stale.state = 'failed', stale.error = 'abandoned: no progress for ' + toString($stale_after_s) + ' s',
+    stale.finished_at = datetime()
+WITH DISTINCT lock
+OPTIONAL MATCH (busy:Job {kind: $kind})
+WHERE busy.state IN ['queued', 'running'] AND $exclusive
+WITH lock, collect(busy.id)[0] AS busy_id
+CALL (busy_id) {
+  WITH busy_id WHERE busy_id IS NULL
+  CREATE (j:Job {id: $id, kind: $kind, state: 'queued', step: 'queued', done: 0, total: 0,
+                 options: $options, created_at: datetime(), updated_at: datetime()})
+  RETURN j.id AS created
+}
+RETURN created, busy_id

@@ -1,0 +1,2 @@
+MATCH ()-[r:ASSOCIATED {version: $version}]->()
+RETURN count(r) AS edges

@@ -1,0 +1,126 @@
+"""The evaluation protocol of ``DESIGN.md``, vectorised.
+
+For every test basket :math:`B` with at least two distinct products and every :math:`q \\in B`, the
+recommender returns its top-K for :math:`q` (``q`` excluded) and the targets are :math:`B \\setminus \\{q\\}`.
+HR@K, Recall@K and NDCG@K (:mod:`training.metrics`) are averaged over all :math:`(B, q)` pairs,
+overall and separately for warm ``q`` (seen in a training basket) and cold ``q`` (never seen).
+
+Item-to-item lists do not depend on the basket, so each distinct ``q`` is ranked once and the
+``(P, K)`` hit matrix is filled by a sorted-key membership test: the key of product ``i`` in basket
+``b`` is :math:`b \\cdot N + i`, and :math:`r_{pj} \\in B_p` is one ``searchsorted`` over all pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from training.interactions import BasketArrays
+from training.metrics import RankingMetrics
+from training.recommender import Recommender
+
+__all__ = ["EvalQueries", "EvalResult", "build_queries", "evaluate_recommender", "evaluate_top_k", "hit_matrix"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQueries:
+    """All :math:`(B, q)` pairs of a test period.
+
+    Shapes: ``q``, ``basket``, ``n_targets``, ``warm``: ``(P,)``; ``keys``: sorted ``(L,)`` basket-item
+    keys :math:`b \\cdot N + i`; ``unique_q``: ``(U,)`` sorted distinct queries and ``q_slot`` ``(P,)``
+    the position of each pair's query in it.
+    """
+
+    q: IntArray
+    basket: IntArray
+    n_targets: IntArray
+    warm: BoolArray
+    keys: IntArray
+    unique_q: IntArray
+    q_slot: IntArray
+    n_products: int
+    n_baskets: int
+
+    def __len__(self) -> int:
+        return len(self.q)
+
+
+def build_queries(test: BasketArrays, warm_products: BoolArray) -> EvalQueries:
+    """Pairs from the test baskets with at least two distinct products.
+
+    Args:
+        test: the test-period baskets.
+        warm_products: ``(N,)`` bool, the products seen in a training basket.
+    """
+    multi = test.select(test.sizes >= 2)
+    basket = multi.line_basket
+    q = multi.items
+    n_targets = np.repeat(multi.sizes - 1, multi.sizes)
+    keys = np.sort(basket * multi.n_products + q)
+    unique_q, q_slot = np.unique(q, return_inverse=True)
+    return EvalQueries(
+        q=q,
+        basket=basket,
+        n_targets=n_targets,
+        warm=warm_products[q],
+        keys=keys,
+        unique_q=unique_q.astype(np.int64),
+        q_slot=q_slot.astype(np.int64),
+        n_products=multi.n_products,
+        n_baskets=len(multi),
+    )
+
+
+def hit_matrix(queries: EvalQueries, ranked: IntArray) -> BoolArray:
+    """``(P, K)`` hits from ``ranked``, the ``(U, K)`` lists of ``queries.unique_q`` (``-1`` = empty)."""
+    lists = ranked[queries.q_slot]  # (P, K)
+    probe = queries.basket[:, None] * queries.n_products + lists
+    pos = np.searchsorted(queries.keys, probe)
+    pos = np.minimum(pos, len(queries.keys) - 1)
+    hits = (queries.keys[pos] == probe) & (lists >= 0) & (lists != queries.q[:, None])
+    return hits
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    """Metrics at ``k`` overall and for warm and cold queries."""
+
+    k: int
+    overall: RankingMetrics
+    warm: RankingMetrics
+    cold: RankingMetrics
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "k": self.k,
+            "overall": self.overall.as_dict(),
+            "warm": self.warm.as_dict(),
+            "cold": self.cold.as_dict(),
+        }
+
+    def get(self, subset: str, metric: str) -> float:
+        """``get("warm", "ndcg")``."""
+        return float(getattr(getattr(self, subset), metric))
+
+
+def evaluate_top_k(queries: EvalQueries, ranked: IntArray) -> EvalResult:
+    """Metrics for precomputed lists ``ranked`` of shape ``(U, K)`` aligned with ``queries.unique_q``."""
+    k = ranked.shape[1]
+    hits = hit_matrix(queries, ranked)
+    nt = queries.n_targets
+    return EvalResult(
+        k=k,
+        overall=RankingMetrics.from_hits(hits, nt),
+        warm=RankingMetrics.from_hits(hits[queries.warm], nt[queries.warm]),
+        cold=RankingMetrics.from_hits(hits[~queries.warm], nt[~queries.warm]),
+    )
+
+
+def evaluate_recommender(recommender: Recommender, queries: EvalQueries, k: int = 10) -> EvalResult:
+    """Rank each distinct query once with ``recommender.top_k`` and score all pairs."""
+    return evaluate_top_k(queries, recommender.top_k(queries.unique_q, k))

@@ -1,0 +1,176 @@
+"""Jobs: submission, progress and state, kept as ``(:Job)`` nodes so the API, the CLI and analysts
+all read the same record. Imports no torch: the API submits through here.
+
+A job's ``updated_at`` doubles as its heartbeat: a queued or running job silent for longer than
+``job_stale_after_s`` is taken for dead (its worker was killed) and stops blocking new submissions.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+from celery import Celery
+
+import cypher
+from affinity.db import session_driver
+from affinity.errors import AffinityError
+from affinity.settings import Settings
+
+CREATE = cypher.query("jobs.create_job")
+UPDATE = cypher.query("jobs.update_job")
+FINISH = cypher.query("jobs.finish_job")
+TIMINGS = cypher.query("jobs.record_step_time")
+GET = cypher.query("jobs.get_job")
+LIST = cypher.query("jobs.list_jobs")
+
+JOB_STATES = ("queued", "running", "succeeded", "failed")
+
+
+class JobConflictError(AffinityError):
+    """A job of the same kind is already queued or running."""
+
+
+class BrokerUnavailableError(AffinityError):
+    """The Celery broker cannot be reached."""
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: str
+    kind: str
+    state: str
+    step: str
+    done: int
+    total: int
+    error: str | None
+    model_version: str | None
+    options: dict[str, Any]
+    timings: dict[str, float]
+    result: dict[str, Any]
+    created_at: str
+    updated_at: str
+    finished_at: str | None
+
+    @classmethod
+    def from_record(cls, job: dict[str, Any]) -> JobInfo:
+        return cls(
+            id=job["id"],
+            kind=job["kind"],
+            state=job["state"],
+            step=job.get("step") or "",
+            done=int(job.get("done") or 0),
+            total=int(job.get("total") or 0),
+            error=job.get("error"),
+            model_version=job.get("model_version"),
+            options=json.loads(job.get("options") or "{}"),
+            timings=json.loads(job.get("timings") or "{}"),
+            result=json.loads(job.get("result") or "{}"),
+            created_at=job["created_at"],
+            updated_at=job["updated_at"],
+            finished_at=job.get("finished_at"),
+        )
+
+
+def create_job(
+    driver: neo4j.Driver, settings: Settings, kind: str, options: dict[str, Any], exclusive: bool
+) -> str:
+    job_id = uuid.uuid4().hex[:12]
+    records = driver.execute_query(
+        CREATE,
+        id=job_id,
+        kind=kind,
+        options=json.dumps(options, sort_keys=True),
+        exclusive=exclusive,
+        stale_after_s=settings.job_stale_after_s,
+        database_=settings.neo4j_database,
+    ).records
+    busy = records[0]["busy_id"]
+    if busy is not None:
+        raise JobConflictError(f"a {kind} job is already queued or running ({busy}); wait for it or watch it")
+    return job_id
+
+
+def update(
+    driver: neo4j.Driver, database: str, job_id: str, step: str, done: int, total: int, state: str = "running"
+) -> None:
+    driver.execute_query(UPDATE, id=job_id, step=step, done=done, total=total, state=state, database_=database)
+
+
+def record_timings(driver: neo4j.Driver, database: str, job_id: str, timings: dict[str, float]) -> None:
+    driver.execute_query(TIMINGS, id=job_id, timings=json.dumps(timings), database_=database)
+
+
+def finish(
+    driver: neo4j.Driver,
+    database: str,
+    job_id: str,
+    state: str,
+    error: str | None = None,
+    model_version: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> None:
+    driver.execute_query(
+        FINISH,
+        id=job_id,
+        state=state,
+        error=error,
+        model_version=model_version,
+        result=json.dumps(result or {}, sort_keys=True, default=str),
+        database_=database,
+    )
+
+
+def get(driver: neo4j.Driver, database: str, job_id: str) -> JobInfo | None:
+    records = driver.execute_query(GET, id=job_id, database_=database, routing_=neo4j.RoutingControl.READ).records
+    return JobInfo.from_record(records[0]["job"]) if records else None
+
+
+def list_jobs(driver: neo4j.Driver, database: str, state: str | None = None, limit: int = 50) -> list[JobInfo]:
+    if state is not None and state not in JOB_STATES:
+        raise AffinityError(f"unknown job state {state!r}; expected one of {', '.join(JOB_STATES)}")
+    records = driver.execute_query(
+        LIST, state=state, limit=limit, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records
+    return [JobInfo.from_record(r["job"]) for r in records]
+
+
+def ensure_broker(celery: Celery, broker_url: str) -> None:
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+    except Exception as error:
+        raise BrokerUnavailableError(
+            f"the Celery broker at {broker_url} is not reachable ({type(error).__name__}); "
+            "start it with `affinity broker start` or set AFFINITY_BROKER_URL"
+        ) from None
+
+
+def submit_retrain(settings: Settings, options: dict[str, Any]) -> str:
+    """Register a retrain job and enqueue its pipeline; return the job id."""
+    from workers.app import app as celery
+    from workers.pipeline import retrain_canvas
+
+    ensure_broker(celery, settings.broker_url)
+    with session_driver(settings) as driver:
+        job_id = create_job(driver, settings, "retrain", options, exclusive=True)
+        try:
+            retrain_canvas(job_id).apply_async()
+        except Exception as error:
+            finish(driver, settings.neo4j_database, job_id, "failed", error=f"enqueue failed: {error}")
+            raise BrokerUnavailableError(f"could not enqueue the retrain pipeline: {error}") from None
+    return job_id
+
+
+def submit_product_refresh(settings: Settings, product_ids: list[str]) -> str:
+    """Enqueue embedding and associations for new or edited products (no full retrain)."""
+    from workers.app import app as celery
+
+    ensure_broker(celery, settings.broker_url)
+    with session_driver(settings) as driver:
+        job_id = create_job(driver, settings, "refresh", {"product_ids": product_ids}, exclusive=False)
+    celery.send_task("affinity.gpu.refresh_products", args=(job_id, product_ids))
+    return job_id
