@@ -186,7 +186,9 @@ def start(settings: Settings) -> int:
     existing = read_pid(paths)
     if existing is not None and bolt_answers(settings):
         return existing
-    java = _require("java", "install Java 17+ (Debian: `apt-get install openjdk-17-jre-headless`) or use Docker")
+    java = _require(
+        "java", "install Java 17+ (Debian: `apt-get install openjdk-17-jre-headless`) or use Docker"
+    )
     if java_major_version(java) < 17:
         raise ConfigurationError("Neo4j 5.26 needs Java 17 or newer; `java -version` reports an older one")
     ensure_jars(paths)

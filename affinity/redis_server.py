@@ -67,7 +67,9 @@ def start(settings: Settings, install: bool = True) -> int:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
-        raise ConfigurationError(f"redis-server failed to start: {result.stderr.strip() or result.stdout.strip()}")
+        raise ConfigurationError(
+            f"redis-server failed to start: {result.stderr.strip() or result.stdout.strip()}"
+        )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         pid = read_pid_file(pid_file(settings))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 from pathlib import Path
-from typing import LiteralString, cast
+from typing import LiteralString
 
 __all__ = ["CYPHER_DIR", "UnknownQueryError", "all_names", "query"]
 
@@ -58,4 +58,4 @@ def query(name: str) -> LiteralString:
     if not text:
         raise UnknownQueryError(f"Cypher statement {name!r} is empty")
     # The text comes from files in this package, never from input: that is what LiteralString means here.
-    return cast(LiteralString, text)
+    return text

@@ -14,7 +14,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import LiteralString, cast
 
 import neo4j
 
@@ -114,7 +113,7 @@ def migrate(driver: neo4j.Driver, database: str, index_timeout_s: int = 300) -> 
         # Schema statements each need their own auto-commit transaction.
         for statement in migration.statements:
             # The text comes from this package's migration files, never from input.
-            driver.execute_query(cast(LiteralString, statement), database_=database)
+            driver.execute_query(statement, database_=database)
         driver.execute_query(
             RECORD,
             version=migration.version,

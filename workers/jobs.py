@@ -97,7 +97,9 @@ def create_job(
 def update(
     driver: neo4j.Driver, database: str, job_id: str, step: str, done: int, total: int, state: str = "running"
 ) -> None:
-    driver.execute_query(UPDATE, id=job_id, step=step, done=done, total=total, state=state, database_=database)
+    driver.execute_query(
+        UPDATE, id=job_id, step=step, done=done, total=total, state=state, database_=database
+    )
 
 
 def record_timings(driver: neo4j.Driver, database: str, job_id: str, timings: dict[str, float]) -> None:
@@ -125,11 +127,15 @@ def finish(
 
 
 def get(driver: neo4j.Driver, database: str, job_id: str) -> JobInfo | None:
-    records = driver.execute_query(GET, id=job_id, database_=database, routing_=neo4j.RoutingControl.READ).records
+    records = driver.execute_query(
+        GET, id=job_id, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records
     return JobInfo.from_record(records[0]["job"]) if records else None
 
 
-def list_jobs(driver: neo4j.Driver, database: str, state: str | None = None, limit: int = 50) -> list[JobInfo]:
+def list_jobs(
+    driver: neo4j.Driver, database: str, state: str | None = None, limit: int = 50
+) -> list[JobInfo]:
     if state is not None and state not in JOB_STATES:
         raise AffinityError(f"unknown job state {state!r}; expected one of {', '.join(JOB_STATES)}")
     records = driver.execute_query(

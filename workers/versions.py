@@ -69,7 +69,9 @@ def create_candidate(
 
 
 def set_metrics(driver: neo4j.Driver, database: str, version: str, metrics: dict[str, Any]) -> None:
-    driver.execute_query(SET_METRICS, id=version, metrics=json.dumps(metrics, sort_keys=True), database_=database)
+    driver.execute_query(
+        SET_METRICS, id=version, metrics=json.dumps(metrics, sort_keys=True), database_=database
+    )
 
 
 def clear_edges(driver: neo4j.Driver, database: str, version: str) -> None:

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 AFFINITY = [sys.executable, "-m", "affinity.cli.main"]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*AFFINITY, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=timeout
     )

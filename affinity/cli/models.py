@@ -1,0 +1,73 @@
+"""`affinity model list|activate|rollback|prune`: the learned model versions in the graph."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from affinity.cli.common import command, console, load_settings
+from affinity.db import session_driver
+from workers import versions
+
+app = typer.Typer(help="Learned model versions: list, activate, roll back, prune.", no_args_is_help=True)
+
+
+def _metric(metrics: dict[str, object], subset: str, name: str) -> str:
+    value = metrics.get(subset)
+    if isinstance(value, dict) and isinstance(value.get(name), int | float):
+        return f"{value[name]:.4f}"
+    return "-"
+
+
+@app.command("list")
+@command
+def list_() -> None:
+    """Every version, newest first, with status, edge count and headline metrics."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        rows = versions.list_versions(driver, settings.neo4j_database)
+    table = Table("version", "status", "created", "edges", "NDCG@10", "NDCG@10 warm", "NDCG@10 cold")
+    for v in rows:
+        table.add_row(
+            v.id, v.status, v.created_at[:19], str(v.edges),
+            _metric(v.metrics, "overall", "ndcg@10"), _metric(v.metrics, "warm", "ndcg@10"),
+            _metric(v.metrics, "cold", "ndcg@10"),
+        )  # fmt: skip
+    console.print(table if rows else "no model versions yet: run `affinity retrain`")
+
+
+@app.command()
+@command
+def activate(
+    version: str = typer.Argument(..., help="the version id to activate"),
+    force: bool = typer.Option(False, "--force", help="activate even if it scores worse than the active one"),
+) -> None:
+    """Make VERSION the one the API serves (in one transaction)."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        previous = versions.activate(driver, settings.neo4j_database, version, force=force)
+    console.print(f"active: {version}" + (f" (was {previous})" if previous else ""))
+
+
+@app.command()
+@command
+def rollback() -> None:
+    """Re-activate the version that was active before the current one."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        restored = versions.rollback(driver, settings.neo4j_database)
+    console.print(f"rolled back: {restored} is active again")
+
+
+@app.command()
+@command
+def prune(
+    keep: int = typer.Option(None, help="inactive versions to keep (default: the keep_versions setting)"),
+) -> None:
+    """Delete the edges of old inactive versions, in batches."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        pruned = versions.prune(
+            driver, settings.neo4j_database, settings.keep_versions if keep is None else keep
+        )
+    console.print(f"pruned {len(pruned)} version(s): {', '.join(pruned)}" if pruned else "nothing to prune")

@@ -1,0 +1,125 @@
+"""`affinity retrain` and `affinity job`: enqueue the retrain pipeline and follow jobs."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from affinity.cli.common import command, console, load_settings
+from affinity.db import session_driver
+from affinity.errors import AffinityError
+from affinity.settings import Settings
+from workers import jobs
+from workers.pipeline import STEPS
+
+app = typer.Typer(help="Retrain the model through the workers.")
+job_app = typer.Typer(help="Background jobs: show and list.", no_args_is_help=True)
+
+
+def follow(settings: Settings, job_id: str, timeout_s: float) -> jobs.JobInfo:
+    """Poll the job until it ends, drawing one progress bar per step."""
+    order = [step for step, _ in STEPS]
+    deadline = time.monotonic() + timeout_s
+    bars = Progress(
+        TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console,
+    )  # fmt: skip
+    shown: dict[str, TaskID] = {}
+    with session_driver(settings) as driver, bars:
+        while True:
+            job = jobs.get(driver, settings.neo4j_database, job_id)
+            if job is None:
+                raise AffinityError(f"unknown job {job_id!r}")
+            if job.step in order:
+                for step in order[: order.index(job.step)]:
+                    if step in shown:  # earlier steps are done
+                        bars.update(shown[step], completed=1, total=1)
+                if job.step not in shown:
+                    shown[job.step] = bars.add_task(job.step, total=1)
+                bars.update(shown[job.step], completed=job.done, total=max(job.total, 1))
+            if job.state in ("succeeded", "failed"):
+                if job.state == "succeeded":
+                    for task_id in shown.values():
+                        bars.update(task_id, completed=1, total=1)
+                return job
+            if time.monotonic() > deadline:
+                raise AffinityError(
+                    f"job {job_id} still {job.state} in step {job.step} after {timeout_s:.0f}s"
+                )
+            time.sleep(0.5)
+
+
+def print_job(job: jobs.JobInfo) -> None:
+    console.print(f"job {job.id} ({job.kind}): {job.state}, step {job.step} {job.done}/{job.total}")
+    if job.error:
+        console.print(f"  error: {job.error}")
+    if job.model_version:
+        console.print(f"  model version: {job.model_version}")
+    if job.timings:
+        total = sum(job.timings.values())
+        console.print(
+            "  step seconds: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in job.timings.items())
+            + f"; total {total:.1f}"
+        )
+
+
+@app.callback(invoke_without_command=True)
+@command
+def retrain(
+    wait: bool = typer.Option(False, "--wait", help="block until the pipeline ends, showing progress"),
+    force_activate: bool = typer.Option(False, help="activate the new version even if it scores worse"),
+    encoder: str = typer.Option("sage", help="GNN encoder: sage, gat or gcn"),
+    epochs: int = typer.Option(None, help="maximum training epochs (default: the model's own)"),
+    timeout: float = typer.Option(3600, help="seconds --wait waits at most"),
+) -> None:
+    """Enqueue the retrain pipeline (observe, embed, export, train, evaluate, write, activate, prune)."""
+    settings = load_settings()
+    options: dict[str, object] = {"force_activate": force_activate, "encoder": encoder}
+    if epochs is not None:
+        options["epochs"] = epochs
+    job_id = jobs.submit_retrain(settings, options)
+    console.print(f"retrain job {job_id} queued")
+    if not wait:
+        console.print(f"follow it with `affinity job show {job_id}`")
+        return
+    job = follow(settings, job_id, timeout)
+    print_job(job)
+    if job.state != "succeeded":
+        raise typer.Exit(code=1)
+
+
+@job_app.command("show")
+@command
+def show(job_id: str) -> None:
+    """One job's state, step, progress and timings."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        job = jobs.get(driver, settings.neo4j_database, job_id)
+    if job is None:
+        raise AffinityError(f"unknown job {job_id!r}")
+    print_job(job)
+
+
+@job_app.command("list")
+@command
+def list_(state: str = typer.Option(None, help="queued, running, succeeded or failed")) -> None:
+    """Recent jobs, newest first."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        rows = jobs.list_jobs(driver, settings.neo4j_database, state)
+    table = Table("job", "kind", "state", "step", "progress", "created", "error")
+    for job in rows:
+        table.add_row(
+            job.id,
+            job.kind,
+            job.state,
+            job.step,
+            f"{job.done}/{job.total}",
+            job.created_at[:19],
+            job.error or "",
+        )
+    console.print(table)

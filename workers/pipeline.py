@@ -1,0 +1,37 @@
+"""The retrain pipeline as one Celery canvas: a chain of immutable signatures passing the job id.
+
+    observe → embed → export → train → evaluate → write → activate → prune
+
+Each step loads what it needs from Neo4j or from the job's artefact folder (``model_dir/<job id>``)
+and stores its output there, so a step can be retried alone. Built by task name, so submitting a
+retrain (the API does) imports neither torch nor the task modules.
+"""
+
+from __future__ import annotations
+
+from celery import chain, signature
+from celery.canvas import Signature
+
+from workers.queues import Queue
+
+#: (step, queue) in pipeline order. Embedding and training need the accelerator; the rest is I/O.
+STEPS: tuple[tuple[str, Queue], ...] = (
+    ("observe", Queue.IO),
+    ("embed", Queue.GPU),
+    ("export", Queue.IO),
+    ("train", Queue.GPU),
+    ("evaluate", Queue.GPU),
+    ("write", Queue.IO),
+    ("activate", Queue.IO),
+    ("prune", Queue.IO),
+)
+
+
+def task_name(step: str, queue: Queue) -> str:
+    return f"affinity.{queue.value}.{step}"
+
+
+def retrain_canvas(job_id: str) -> Signature:
+    steps = [signature(task_name(step, queue), args=(job_id,), immutable=True) for step, queue in STEPS]
+    on_error = signature("affinity.io.fail", args=(job_id,), immutable=True)
+    return chain(*steps).on_error(on_error)

@@ -1,0 +1,121 @@
+"""Runs one pipeline step for a job: progress, timing and failure bookkeeping around a plain function.
+
+The step functions (``workers.steps``) hold the logic and are tested directly; this module is what
+makes them safe to run as tasks: it records the step on the job, times it, and on a permanent error
+records the reason before re-raising (the chain's error callback then marks the job failed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from neo4j import exceptions as neo4j_errors
+
+from affinity.db import connect
+from affinity.settings import Settings, get_settings
+from workers import jobs, versions
+
+log = logging.getLogger(__name__)
+
+#: Errors worth retrying with backoff: the database or broker is briefly away.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    neo4j_errors.ServiceUnavailable,
+    neo4j_errors.SessionExpired,
+    neo4j_errors.TransientError,
+    ConnectionError,
+)
+
+
+@dataclass
+class StepContext:
+    """What a step gets: settings, a driver, the job, its artefact folder and a progress reporter."""
+
+    settings: Settings
+    driver: neo4j.Driver
+    job_id: str
+    step: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def database(self) -> str:
+        return self.settings.neo4j_database
+
+    @property
+    def workdir(self) -> Path:
+        path = self.settings.model_dir / self.job_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def version(self) -> str:
+        """The model version this job produces: derived from the job id, so a re-run reuses it."""
+        return f"v-{self.job_id}"
+
+    def progress(self, done: int, total: int) -> None:
+        jobs.update(self.driver, self.database, self.job_id, self.step, done, total)
+
+    def save_json(self, name: str, payload: Any) -> None:
+        (self.workdir / name).write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
+
+    def load_json(self, name: str) -> Any:
+        return json.loads((self.workdir / name).read_text())
+
+
+StepFunction = Callable[[StepContext], dict[str, Any] | None]
+
+
+def run_step(step: str, job_id: str, function: StepFunction, last: bool = False) -> dict[str, Any]:
+    settings = get_settings()
+    driver = connect(settings, wait_s=10)
+    try:
+        job = jobs.get(driver, settings.neo4j_database, job_id)
+        if job is None:
+            raise LookupError(f"unknown job {job_id!r}")
+        context = StepContext(settings, driver, job_id, step, options=job.options)
+        context.progress(0, 0)
+        started = time.perf_counter()
+        try:
+            result = function(context) or {}
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            reason = f"{step}: {type(error).__name__}: {error}"
+            log.exception("job %s failed in step %s", job_id, step)
+            jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=reason[:2000])
+            versions.mark(driver, settings.neo4j_database, context.version, "failed", reason[:500])
+            raise
+        timings = dict(job.timings)
+        timings[step] = round(time.perf_counter() - started, 3)
+        jobs.record_timings(driver, settings.neo4j_database, job_id, timings)
+        if last:
+            jobs.finish(
+                driver,
+                settings.neo4j_database,
+                job_id,
+                "succeeded",
+                model_version=context.version,
+                result=result,
+            )
+        return result
+    finally:
+        driver.close()
+
+
+def mark_failed(job_id: str) -> None:
+    """Error callback of the chain: the job failed (keep a reason a step already recorded)."""
+    settings = get_settings()
+    driver = connect(settings, wait_s=10)
+    try:
+        job = jobs.get(driver, settings.neo4j_database, job_id)
+        if job is not None and job.state != "failed":
+            jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=job.error or "a step failed")
+        versions.mark(driver, settings.neo4j_database, f"v-{job_id}", "failed", "pipeline failed")
+    finally:
+        driver.close()
