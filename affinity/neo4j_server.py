@@ -127,7 +127,7 @@ def write_config(settings: Settings, paths: ServerPaths) -> Path:
 
 def process_alive(pid: int) -> bool:
     try:
-        # Reap it first when it is our own child (tests start servers in-process), else it lingers as a zombie.
+        # Reap it when it is our own child (tests start servers in-process), else it lingers as a zombie.
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
     except ChildProcessError:

@@ -156,15 +156,12 @@ def to_datetime(value: object) -> datetime:
     return result.astimezone(UTC)
 
 
-def _as_tuple(value: object) -> tuple[str, ...]:
+def _as_tuple(value: object, separator: str = "|") -> tuple[str, ...]:
+    """A list field: a JSON list, or a CSV cell flattened with ``separator`` (``docs/ingest.md``)."""
     if value is None:
         return ()
     if isinstance(value, str):
-        # A category path may come as "A > B" or "A/B"; tags as "a,b" or "a|b".
-        for sep in (" > ", ">", "/", "|", ","):
-            if sep in value:
-                return tuple(part.strip() for part in value.split(sep) if part.strip())
-        return (value.strip(),) if value.strip() else ()
+        return tuple(part.strip() for part in value.split(separator) if part.strip())
     if isinstance(value, Iterable):
         out: list[str] = []
         for item in value:
@@ -199,14 +196,25 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                     yield record
 
 
+def _read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a ``.jsonl`` or ``.csv`` file (either optionally ``.gz``) as dicts."""
+    if ".jsonl" in path.suffixes or ".ndjson" in path.suffixes:
+        yield from _read_jsonl(path)
+        return
+    with _open_text(path) as handle:
+        yield from csv.DictReader(handle)
+
+
 def _product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> ProductText:
     price = record.get("price")
+    if isinstance(price, str):
+        price = price.strip() or None
     return ProductText(
         id=str(record["id"]),
         title=str(record.get("title") or ""),
         description=str(record.get("description") or ""),
-        tags=_as_tuple(record.get("tags")),
-        category=_as_tuple(record.get("category") or record.get("category_path")),
+        tags=_as_tuple(record.get("tags"), "|"),
+        category=_as_tuple(record.get("category") or record.get("category_path"), ">"),
         review_texts=tuple(reviews),
         price=float(price) if price not in (None, "") else None,
     )
@@ -222,22 +230,22 @@ def from_dataset_dir(path: Path | str, progress: Progress = _no_progress) -> Cat
     ingest validation reports them; the snapshot only needs a consistent catalogue).
     """
     directory = Path(path)
-    products_path = _find(directory, "products.jsonl")
+    products_path = _find(directory, "products.jsonl") or _find(directory, "products.csv")
     lines_path = _find(directory, "order_lines.csv")
     if products_path is None or lines_path is None:
         raise FileNotFoundError(f"{directory} needs products.jsonl and order_lines.csv (see docs/ingest.md)")
 
     reviews: dict[str, list[str]] = {}
-    reviews_path = _find(directory, "reviews.jsonl")
+    reviews_path = _find(directory, "reviews.jsonl") or _find(directory, "reviews.csv")
     if reviews_path is not None:
-        for record in _read_jsonl(reviews_path):
+        for record in _read_records(reviews_path):
             text = str(record.get("text") or "").strip()
             if text:
                 reviews.setdefault(str(record["product_id"]), []).append(text)
 
     products = [
         _product_from_record(record, reviews.get(str(record["id"]), ()))
-        for record in _read_jsonl(products_path)
+        for record in _read_records(products_path)
     ]
     progress("read products", len(products), len(products))
     known = {p.id for p in products}
