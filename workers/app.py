@@ -39,7 +39,7 @@ def create_celery(settings: Settings) -> Celery:
             "affinity.gpu.*": {"queue": settings.queue_gpu},
             "affinity.io.*": {"queue": settings.queue_io},
         },
-        imports=["workers.tasks.health"],
+        imports=["workers.tasks.health", "workers.tasks.retrain", "workers.tasks.refresh"],
     )
     return celery
 

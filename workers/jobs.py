@@ -23,7 +23,7 @@ from affinity.settings import Settings
 CREATE = cypher.query("jobs.create_job")
 UPDATE = cypher.query("jobs.update_job")
 FINISH = cypher.query("jobs.finish_job")
-TIMINGS = cypher.query("jobs.record_step_time")
+STEP_DONE = cypher.query("jobs.record_step")
 GET = cypher.query("jobs.get_job")
 LIST = cypher.query("jobs.list_jobs")
 
@@ -102,8 +102,17 @@ def update(
     )
 
 
-def record_timings(driver: neo4j.Driver, database: str, job_id: str, timings: dict[str, float]) -> None:
-    driver.execute_query(TIMINGS, id=job_id, timings=json.dumps(timings), database_=database)
+def record_step(
+    driver: neo4j.Driver, database: str, job_id: str, timings: dict[str, float], results: dict[str, Any]
+) -> None:
+    """Keep each finished step's seconds and result on the job."""
+    driver.execute_query(
+        STEP_DONE,
+        id=job_id,
+        timings=json.dumps(timings),
+        result=json.dumps(results, sort_keys=True, default=str),
+        database_=database,
+    )
 
 
 def finish(

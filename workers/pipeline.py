@@ -1,6 +1,9 @@
 """The retrain pipeline as one Celery canvas: a chain of immutable signatures passing the job id.
 
-    observe → embed → export → train → evaluate → write → activate → prune
+    observe → export → embed → train → evaluate → write → activate → prune
+
+(The export comes before the embedding: one pass over the graph yields both the catalogue to train
+on and the texts to re-embed; only products whose text hash changed are embedded.)
 
 Each step loads what it needs from Neo4j or from the job's artefact folder (``model_dir/<job id>``)
 and stores its output there, so a step can be retried alone. Built by task name, so submitting a
@@ -17,8 +20,8 @@ from workers.queues import Queue
 #: (step, queue) in pipeline order. Embedding and training need the accelerator; the rest is I/O.
 STEPS: tuple[tuple[str, Queue], ...] = (
     ("observe", Queue.IO),
-    ("embed", Queue.GPU),
     ("export", Queue.IO),
+    ("embed", Queue.GPU),
     ("train", Queue.GPU),
     ("evaluate", Queue.GPU),
     ("write", Queue.IO),

@@ -33,6 +33,15 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def version_of(job_id: str) -> str:
+    return f"v-{job_id}"
+
+
+def artefact_dir(settings: Settings, version: str) -> Path:
+    """Where a version's artefacts (snapshot, embeddings, checkpoint, metrics) live."""
+    return settings.model_dir / version
+
+
 @dataclass
 class StepContext:
     """What a step gets: settings, a driver, the job, its artefact folder and a progress reporter."""
@@ -49,14 +58,14 @@ class StepContext:
 
     @property
     def workdir(self) -> Path:
-        path = self.settings.model_dir / self.job_id
+        path = artefact_dir(self.settings, self.version)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
     @property
     def version(self) -> str:
         """The model version this job produces: derived from the job id, so a re-run reuses it."""
-        return f"v-{self.job_id}"
+        return version_of(self.job_id)
 
     def progress(self, done: int, total: int) -> None:
         jobs.update(self.driver, self.database, self.job_id, self.step, done, total)
@@ -78,6 +87,9 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
         job = jobs.get(driver, settings.neo4j_database, job_id)
         if job is None:
             raise LookupError(f"unknown job {job_id!r}")
+        if job.state in ("failed", "succeeded"):
+            # A redelivered message of a job that was abandoned (its worker died) or already done.
+            raise RuntimeError(f"job {job_id} is already {job.state}; not running {step} again")
         context = StepContext(settings, driver, job_id, step, options=job.options)
         context.progress(0, 0)
         started = time.perf_counter()
@@ -91,9 +103,9 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
             jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=reason[:2000])
             versions.mark(driver, settings.neo4j_database, context.version, "failed", reason[:500])
             raise
-        timings = dict(job.timings)
-        timings[step] = round(time.perf_counter() - started, 3)
-        jobs.record_timings(driver, settings.neo4j_database, job_id, timings)
+        timings = {**job.timings, step: round(time.perf_counter() - started, 3)}
+        results = {**job.result, step: result}
+        jobs.record_step(driver, settings.neo4j_database, job_id, timings, results)
         if last:
             jobs.finish(
                 driver,
@@ -101,7 +113,7 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
                 job_id,
                 "succeeded",
                 model_version=context.version,
-                result=result,
+                result=results,
             )
         return result
     finally:
@@ -116,6 +128,6 @@ def mark_failed(job_id: str) -> None:
         job = jobs.get(driver, settings.neo4j_database, job_id)
         if job is not None and job.state != "failed":
             jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=job.error or "a step failed")
-        versions.mark(driver, settings.neo4j_database, f"v-{job_id}", "failed", "pipeline failed")
+        versions.mark(driver, settings.neo4j_database, version_of(job_id), "failed", "pipeline failed")
     finally:
         driver.close()

@@ -30,7 +30,7 @@ MARK = cypher.query("models.mark_version")
 PRUNABLE = cypher.query("models.prunable_versions")
 
 #: The metric that decides whether a new version may replace the active one.
-GATE_METRIC = "ndcg@10"
+GATE_METRIC = "ndcg"
 
 Progress = Callable[[int, int], None]
 

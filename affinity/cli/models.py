@@ -30,8 +30,8 @@ def list_() -> None:
     for v in rows:
         table.add_row(
             v.id, v.status, v.created_at[:19], str(v.edges),
-            _metric(v.metrics, "overall", "ndcg@10"), _metric(v.metrics, "warm", "ndcg@10"),
-            _metric(v.metrics, "cold", "ndcg@10"),
+            _metric(v.metrics, "overall", "ndcg"), _metric(v.metrics, "warm", "ndcg"),
+            _metric(v.metrics, "cold", "ndcg"),
         )  # fmt: skip
     console.print(table if rows else "no model versions yet: run `affinity retrain`")
 

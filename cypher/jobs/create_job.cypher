@@ -9,14 +9,17 @@ OPTIONAL MATCH (stale:Job {kind: $kind})
 WHERE stale.state IN ['queued', 'running'] AND stale.updated_at < datetime() - duration({seconds: $stale_after_s})
 SET stale.state = 'failed', stale.error = 'abandoned: no progress for ' + toString($stale_after_s) + ' s',
     stale.finished_at = datetime()
+// Its half-written model version is failed too, so prune removes its edges.
+WITH lock, stale
+OPTIONAL MATCH (orphan:ModelVersion {job_id: stale.id})
+WHERE orphan.status = 'candidate'
+SET orphan.status = 'failed', orphan.status_reason = 'its job was abandoned'
 WITH DISTINCT lock
 OPTIONAL MATCH (busy:Job {kind: $kind})
 WHERE busy.state IN ['queued', 'running'] AND $exclusive
 WITH lock, collect(busy.id)[0] AS busy_id
-CALL (busy_id) {
-  WITH busy_id WHERE busy_id IS NULL
-  CREATE (j:Job {id: $id, kind: $kind, state: 'queued', step: 'queued', done: 0, total: 0,
-                 options: $options, created_at: datetime(), updated_at: datetime()})
-  RETURN j.id AS created
-}
-RETURN created, busy_id
+FOREACH (_ IN CASE WHEN busy_id IS NULL THEN [1] ELSE [] END |
+  CREATE (:Job {id: $id, kind: $kind, state: 'queued', step: 'queued', done: 0, total: 0,
+                options: $options, created_at: datetime(), updated_at: datetime()})
+)
+RETURN busy_id

@@ -37,7 +37,7 @@ def make_version(driver: neo4j.Driver, db: str, name: str, seed: int, ndcg: floa
     versions.create_candidate(driver, db, name, {"seed": seed}, "2011-01-01/2011-09-01", job_id=name)
     rows = edges_for(seed)
     versions.write_edges(driver, db, name, rows, batch_size=4, total=len(rows))
-    versions.set_metrics(driver, db, name, {"overall": {"ndcg@10": ndcg}})
+    versions.set_metrics(driver, db, name, {"overall": {"ndcg": ndcg}})
 
 
 def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, float]]:

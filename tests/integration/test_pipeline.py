@@ -1,0 +1,169 @@
+"""The retrain pipeline through a real Celery worker on Redis and a real Neo4j.
+
+One scenario, in order, because each part needs the state the previous one left:
+a first retrain activates a version; a second one is killed mid-write and the first keeps
+serving; a re-run activates a new version and prunes the half-written one; rollback restores the
+first version's edges exactly; a product added afterwards gets associations without a retrain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+
+import cypher
+from affinity.settings import Settings
+from tests.factories import load_synthetic
+from workers import jobs, versions
+from workers.jobs import JobConflictError
+
+pytestmark = pytest.mark.integration
+
+ACTIVE_EDGES = cypher.query("testing.active_edges")
+WORKER_ENV = {"AFFINITY_WRITE_BATCH_SIZE": "40", "AFFINITY_TOP_K": "10"}
+
+
+def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
+    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
+    return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
+
+
+class Worker:
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "affinity.cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
+            stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **WORKER_ENV}, start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wait_for(
+    driver: neo4j.Driver, db: str, job_id: str, until: str = "done", timeout: float = 400
+) -> jobs.JobInfo:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = jobs.get(driver, db, job_id)
+        assert job is not None
+        if until == "done" and job.state in ("succeeded", "failed"):
+            return job
+        if until == "writing" and job.step == "write" and job.done > 0:
+            return job
+        assert job.state != "failed", job.error
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not reach {until!r} in {timeout}s")
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Worker]:
+    w = Worker(tmp_path / "worker.log")
+    w.start()
+    yield w
+    w.stop()
+
+
+def test_retrain_crash_rerun_rollback_and_incremental(
+    redis_running: Settings, empty_graph: neo4j.Driver, worker: Worker, tmp_path: Path
+) -> None:
+    settings = redis_running.model_copy(update={"job_stale_after_s": 5})
+    db = settings.neo4j_database
+    load_synthetic(empty_graph, db, tmp_path / "data")
+    options = {"epochs": 3}
+
+    # 1. A first retrain through the worker activates its version.
+    first = wait_for(empty_graph, db, jobs.submit_retrain(settings, options))
+    assert first.state == "succeeded", first.error
+    v1 = versions.active(empty_graph, db)
+    assert v1 is not None and v1.id == first.model_version
+    assert set(first.timings) == {
+        "observe",
+        "export",
+        "embed",
+        "train",
+        "evaluate",
+        "write",
+        "activate",
+        "prune",
+    }
+    v1_edges = active_edges(empty_graph, db)
+    assert {kind for _, _, kind, _ in v1_edges} == {"complement", "substitute"}
+    assert len(v1_edges) == v1.edges
+
+    # 2. A second retrain, killed in the middle of its write-back: the first version keeps serving.
+    second_id = jobs.submit_retrain(settings, {**options, "force_activate": True})
+    with pytest.raises(JobConflictError):  # never two at once
+        jobs.submit_retrain(settings, options)
+    wait_for(empty_graph, db, second_id, until="writing")
+    worker.kill()
+    partial = versions.count_edges(empty_graph, db, f"v-{second_id}")
+    assert 0 < partial < len(v1_edges)
+    assert versions.active(empty_graph, db).id == v1.id  # type: ignore[union-attr]
+    assert active_edges(empty_graph, db) == v1_edges
+
+    # 3. A re-run (once the dead job has gone stale) completes and activates a new version;
+    #    the half-written version is failed and its edges pruned.
+    worker.start()
+    time.sleep(settings.job_stale_after_s + 1)
+    third = wait_for(empty_graph, db, jobs.submit_retrain(settings, {**options, "force_activate": True}))
+    assert third.state == "succeeded", third.error
+    assert jobs.get(empty_graph, db, second_id).state == "failed"  # type: ignore[union-attr]
+    statuses = {v.id: (v.status, v.edges) for v in versions.list_versions(empty_graph, db)}
+    assert statuses[f"v-{second_id}"] == ("pruned", 0)
+    assert statuses[third.model_version][0] == "active"  # type: ignore[index]
+    assert statuses[v1.id][0] == "retired"
+
+    # 4. Rollback restores the first version's edges exactly.
+    rolled = subprocess.run(
+        [sys.executable, "-m", "affinity.cli.main", "model", "rollback"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rolled.returncode == 0, rolled.stderr
+    assert v1.id in rolled.stdout
+    assert active_edges(empty_graph, db) == v1_edges
+
+    # 5. A product added after training gets an embedding and associations without a retrain.
+    new_product = {
+        "id": "NEW-1",
+        "title": "blue ceramic mug with red spots",
+        "tags": ["colour:blue", "type:mug"],
+    }
+    data = tmp_path / "new"
+    data.mkdir()
+    (data / "products.jsonl").write_text(json.dumps(new_product) + "\n")
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths(empty_graph, db, [data], batch_size=100)
+    started = time.monotonic()
+    refresh = wait_for(empty_graph, db, jobs.submit_product_refresh(settings, ["NEW-1"]), timeout=120)
+    assert refresh.state == "succeeded", refresh.error
+    assert time.monotonic() - started < 60
+    mine = {(s, t, k) for s, t, k, _ in active_edges(empty_graph, db) if s == "NEW-1"}
+    assert {k for _, _, k in mine} == {"complement", "substitute"}
+    assert all(t != "NEW-1" for _, t, _ in mine)

@@ -1,0 +1,213 @@
+"""The retrain pipeline's steps as plain functions of a :class:`~workers.runner.StepContext`.
+
+Each step reads its inputs from Neo4j or from the artefacts an earlier step left in
+``ctx.workdir`` and writes its own, so any step can be retried alone. The export runs before
+the embedding step: one pass over the graph gives both the catalogue to train on and the texts to
+re-embed (only those whose text hash changed).
+
+Artefacts (``model_dir/<version>/``): ``snapshot.pkl``, ``embeddings.npy``, the trained model
+(``model.pt``, ``meta.json``), ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+import cypher
+from training.embedding import TextEmbedder, stale_products
+from training.snapshot import CatalogueSnapshot, from_neo4j
+from training.split import TimeSplit
+from workers import versions
+from workers.runner import StepContext
+
+EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")
+WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
+
+SNAPSHOT_FILE = "snapshot.pkl"
+EMBEDDINGS_FILE = "embeddings.npy"
+METRICS_FILE = "metrics.json"
+
+
+def load_snapshot(ctx: StepContext) -> CatalogueSnapshot:
+    with (ctx.workdir / SNAPSHOT_FILE).open("rb") as handle:
+        snapshot: CatalogueSnapshot = pickle.load(handle)  # our own artefact, written by `export`
+    return snapshot
+
+
+def stored_embeddings(ctx: StepContext, batch_size: int = 2000) -> dict[str, tuple[str | None, list[float]]]:
+    """Product id -> (text hash, vector) of every stored embedding, paged by id."""
+    stored: dict[str, tuple[str | None, list[float]]] = {}
+    after = ""
+    while True:
+        records = ctx.driver.execute_query(
+            EXPORT_EMBEDDINGS, after=after, batch_size=batch_size, database_=ctx.database
+        ).records
+        for record in records:
+            stored[record["key"]] = (record["text_hash"], list(record["embedding"]))
+        if len(records) < batch_size:
+            return stored
+        after = records[-1]["key"]
+
+
+def observe(ctx: StepContext) -> dict[str, Any]:
+    from ingest.associations import observe as observe_pairs
+
+    report = observe_pairs(
+        ctx.driver,
+        ctx.database,
+        min_support=ctx.settings.min_support_baskets,
+        batch_size=ctx.settings.ingest_batch_size,
+        progress=lambda _name, done, total: ctx.progress(done, total),
+    )
+    return asdict(report)
+
+
+def export(ctx: StepContext) -> dict[str, Any]:
+    snapshot = from_neo4j(
+        ctx.driver, ctx.database, progress=lambda _name, done, total: ctx.progress(done, total)
+    )
+    if not snapshot.products or not snapshot.baskets:
+        raise ValueError("the graph has no products or no orders to learn from: run `affinity ingest` first")
+    with (ctx.workdir / SNAPSHOT_FILE).open("wb") as handle:
+        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return snapshot.summary()
+
+
+def embed(ctx: StepContext) -> dict[str, Any]:
+    """Embed the products whose text changed, store them, and save the whole matrix for training."""
+    snapshot = load_snapshot(ctx)
+    stored = stored_embeddings(ctx)
+    model = ctx.settings.text_model
+    todo = stale_products(snapshot.products, {pid: h for pid, (h, _) in stored.items()}, model)
+    ctx.progress(0, len(todo))
+    fresh: dict[str, list[float]] = {}
+    if todo:
+        embedder = TextEmbedder(
+            model, device=ctx.settings.device, batch_size=ctx.settings.embedding_batch_size
+        )
+        vectors = embedder.embed([text for _, text, _ in todo], progress=lambda _s, d, t: ctx.progress(d, t))
+        rows = []
+        for (product, _, digest), vector in zip(todo, vectors, strict=True):
+            fresh[product.id] = vector.tolist()
+            rows.append({"id": product.id, "embedding": fresh[product.id], "text_hash": digest})
+        for start in range(0, len(rows), 500):
+            ctx.driver.execute_query(
+                WRITE_EMBEDDINGS, rows=rows[start : start + 500], model=model, database_=ctx.database
+            )
+    matrix = np.zeros((len(snapshot.products), ctx.settings.embedding_dim), dtype=np.float32)
+    for i, product in enumerate(snapshot.products):
+        matrix[i] = fresh[product.id] if product.id in fresh else stored[product.id][1]
+    np.save(ctx.workdir / EMBEDDINGS_FILE, matrix)
+    return {"embedded": len(todo), "reused": len(snapshot.products) - len(todo)}
+
+
+def _train_params(ctx: StepContext) -> Any:
+    from training.train import TrainParams
+
+    overrides = {k: v for k, v in ctx.options.items() if k in {"encoder", "epochs", "seed"}}
+    return TrainParams.from_dict(
+        {**TrainParams().as_dict(), "device": ctx.settings.device, "seed": ctx.settings.seed, **overrides}
+    )
+
+
+def train(ctx: StepContext) -> dict[str, Any]:
+    from training.train import fit
+
+    snapshot = load_snapshot(ctx)
+    embeddings = np.load(ctx.workdir / EMBEDDINGS_FILE)
+    params = _train_params(ctx)
+    split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
+    versions.create_candidate(
+        ctx.driver,
+        ctx.database,
+        ctx.version,
+        params.as_dict(),
+        f"{snapshot.time_range()[0].isoformat()}/{snapshot.time_range()[1].isoformat()}",
+        ctx.job_id,
+    )
+    epochs = params.epochs
+
+    def report(step: str, done: int, total: int) -> None:
+        # Epoch progress is what a user waits on; other sub-steps are instantaneous.
+        if step == "epoch":
+            ctx.progress(done, total or epochs)
+
+    model = fit(snapshot, embeddings, params, split, progress=report)
+    model.save(ctx.workdir)
+    return {"best_epoch": model.best_epoch, "epochs": len(model.history), "timings": model.timings}
+
+
+def evaluate(ctx: StepContext) -> dict[str, Any]:
+    """Metrics of the trained hybrid on the validation window, stored on the version for the gate.
+
+    The honest offline comparison against the baselines on a held-out period is ``affinity eval``
+    (docs/evaluation.md); this gate compares successive versions measured the same way.
+    """
+    from training.train import TrainedModel
+
+    model = TrainedModel.load(ctx.workdir)
+    metrics = dict(model.val_metrics.get("hybrid") or {})
+    metrics["window"] = model.split
+    ctx.save_json(METRICS_FILE, metrics)
+    versions.set_metrics(ctx.driver, ctx.database, ctx.version, metrics)
+    ctx.progress(1, 1)
+    return {"metrics": metrics}
+
+
+def write(ctx: StepContext) -> dict[str, Any]:
+    from training.scoring import score_all
+    from training.train import TrainedModel
+
+    model = TrainedModel.load(ctx.workdir)
+    k = ctx.settings.top_k
+    total = 2 * k * len(model.product_ids)
+
+    def rows() -> Any:
+        for block in score_all(model, k):
+            for row in block:
+                yield {
+                    "source": row.source_id,
+                    "target": row.target_id,
+                    "score": row.score,
+                    "rank": row.rank,
+                    "kind": row.kind,
+                }
+
+    written = versions.write_edges(
+        ctx.driver, ctx.database, ctx.version, rows(), ctx.settings.write_batch_size, total, ctx.progress
+    )
+    return {"edges": written}
+
+
+def activate(ctx: StepContext) -> dict[str, Any]:
+    force = bool(ctx.options.get("force_activate", False))
+    try:
+        previous = versions.activate(ctx.driver, ctx.database, ctx.version, force=force)
+    except versions.VersionError as refused:
+        versions.mark(ctx.driver, ctx.database, ctx.version, "rejected", str(refused))
+        return {"activated": False, "reason": str(refused)}
+    finally:
+        ctx.progress(1, 1)
+    return {"activated": True, "previous": previous}
+
+
+def prune(ctx: StepContext) -> dict[str, Any]:
+    pruned = versions.prune(ctx.driver, ctx.database, ctx.settings.keep_versions)
+    ctx.progress(1, 1)
+    return {"pruned": list(pruned)}
+
+
+STEP_FUNCTIONS = {
+    "observe": observe,
+    "export": export,
+    "embed": embed,
+    "train": train,
+    "evaluate": evaluate,
+    "write": write,
+    "activate": activate,
+    "prune": prune,
+}

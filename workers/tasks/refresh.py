@@ -1,0 +1,43 @@
+"""Task for the incremental path (new or edited products)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from affinity.db import connect
+from affinity.settings import get_settings
+from workers import jobs
+from workers.app import app
+from workers.runner import TRANSIENT_ERRORS
+
+
+@app.task(
+    name="affinity.gpu.refresh_products", autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, max_retries=5
+)
+def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
+    from workers.refresh import refresh_products as refresh
+
+    settings = get_settings()
+    driver = connect(settings, wait_s=10)
+    try:
+        jobs.update(driver, settings.neo4j_database, job_id, "refresh", 0, len(product_ids))
+        try:
+            result = refresh(driver, settings, product_ids)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            jobs.finish(
+                driver, settings.neo4j_database, job_id, "failed", error=f"{type(error).__name__}: {error}"
+            )
+            raise
+        jobs.finish(
+            driver,
+            settings.neo4j_database,
+            job_id,
+            "succeeded",
+            model_version=result["version"],
+            result=result,
+        )
+        return result
+    finally:
+        driver.close()
