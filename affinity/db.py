@@ -18,7 +18,7 @@ PING = cypher.query("schema.ping")
 _TRANSIENT = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, ConnectionError, OSError)
 
 
-def _explain(error: Exception, settings: Settings) -> DatabaseUnavailableError:
+def explain_error(error: Exception, settings: Settings) -> DatabaseUnavailableError:
     if isinstance(error, neo4j_errors.AuthError):
         return DatabaseUnavailableError(
             f"Neo4j at {settings.neo4j_uri} refused user {settings.neo4j_user!r}: wrong password? "
@@ -46,7 +46,7 @@ def create_driver(settings: Settings) -> neo4j.Driver:
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
     except (neo4j_errors.ConfigurationError, ValueError) as error:
-        raise _explain(error, settings) from None
+        raise explain_error(error, settings) from None
 
 
 def connect(settings: Settings, wait_s: float = 0.0) -> neo4j.Driver:
@@ -68,7 +68,7 @@ def connect(settings: Settings, wait_s: float = 0.0) -> neo4j.Driver:
         _verify()
     except Exception as error:
         driver.close()
-        raise _explain(error, settings) from None
+        raise explain_error(error, settings) from None
     return driver
 
 

@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
-  echo "[test] installing chromium for the GraphiQL browser test"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "[test] chromium unavailable: the browser test will be skipped"
-fi
+echo "[test] browser check prerequisites (Chromium from apt, GraphiQL assets and playwright-core from npm)"
+tests/browser/setup.sh || echo "[test] browser check unavailable: tests/browser will be skipped"
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -12,7 +12,7 @@ from neo4j import exceptions as neo4j_errors
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 import cypher
-from affinity.db import _explain as explain_driver_error
+from affinity.db import explain_error as explain_driver_error
 from affinity.settings import Settings
 
 __all__ = ["connect_async", "create_async_driver"]

@@ -23,7 +23,9 @@ __all__ = ["PageInfo", "check_first", "decode_cursor", "encode_cursor"]
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="True when a page follows this one.")
-    has_previous_page: bool = strawberry.field(description="True when this page was asked for `after` a cursor.")
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was asked for `after` a cursor."
+    )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge of the page.")
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last edge: pass it as `after` to get the next page."
@@ -43,7 +45,8 @@ def decode_cursor(cursor: str, required: tuple[str, ...]) -> dict[str, Any]:
         raise BadInputError(f"invalid cursor {cursor[:60]!r}: pass an endCursor this API returned") from None
     if not isinstance(position, dict) or any(key not in position for key in required):
         raise BadInputError(
-            f"cursor {cursor[:60]!r} does not belong to this list (was it from a search with other arguments?)"
+            f"cursor {cursor[:60]!r} does not belong to this list "
+            "(was it from a search with other arguments?)"
         )
     return position
 

@@ -153,13 +153,21 @@ def list_jobs(
     return [JobInfo.from_record(r["job"]) for r in records]
 
 
+def redact_url(url: str) -> str:
+    """``redis://:secret@host/0`` -> ``redis://***@host/0``: broker URLs may carry a password."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
 def ensure_broker(celery: Celery, broker_url: str) -> None:
     try:
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=3)
     except Exception as error:
         raise BrokerUnavailableError(
-            f"the Celery broker at {broker_url} is not reachable ({type(error).__name__}); "
+            f"the Celery broker at {redact_url(broker_url)} is not reachable ({type(error).__name__}); "
             "start it with `affinity broker start` or set AFFINITY_BROKER_URL"
         ) from None
 

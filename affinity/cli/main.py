@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from affinity.cli import broker, db, models, retrain, worker
+from affinity.cli import broker, db, evaluate, ingest, models, retrain, serve, worker
 
 app = typer.Typer(
     name="affinity",
@@ -15,9 +15,13 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(broker.app, name="broker")
 app.add_typer(worker.app, name="worker")
+app.add_typer(serve.app, name="serve")
 app.add_typer(retrain.app, name="retrain")
 app.add_typer(retrain.job_app, name="job")
 app.add_typer(models.app, name="model")
+app.add_typer(ingest.ingest_app, name="ingest")
+app.add_typer(ingest.associations_app, name="associations")
+app.add_typer(evaluate.app, name="eval")
 
 
 if __name__ == "__main__":  # pragma: no cover

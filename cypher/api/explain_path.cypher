@@ -6,7 +6,7 @@ OPTIONAL MATCH (m:ModelVersion {status: 'active'})
 WITH head(collect(m.id)) AS version
 OPTIONAL MATCH (a:Product {id: $source})
 OPTIONAL MATCH (b:Product {id: $target})
-CALL (a, b, version) {
+OPTIONAL CALL (a, b, version) {
   WITH a, b, version WHERE a IS NOT NULL AND b IS NOT NULL AND a <> b
   MATCH path = SHORTEST 1 (a)(()-[r:TAGGED|IN_CATEGORY|BOUGHT_WITH|ASSOCIATED]-()
                               WHERE r.version IS NULL OR r.version = version){1,6}(b)

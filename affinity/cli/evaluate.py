@@ -1,0 +1,149 @@
+"""`affinity eval`: every baseline and model variant on a time split, as a table and a report.
+
+The protocol is DESIGN.md's (item-to-item basket completion, HR/Recall/NDCG@10, warm and cold);
+the code is :mod:`training.experiment` and :mod:`training.report`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from affinity.cli.common import command, console, load_settings
+from affinity.errors import AffinityError
+
+app = typer.Typer(help="Offline evaluation against the baselines (docs/evaluation.md).")
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        raise AffinityError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+@app.callback(invoke_without_command=True)
+@command
+def evaluate(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="dataset directory in the ingest format (default: <data_dir>/datasets/online-retail)"
+        ),
+    ] = None,
+    from_neo4j: Annotated[
+        bool, typer.Option("--from-neo4j", help="export the catalogue from Neo4j instead")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="report directory (default: <data_dir>/reports/evaluation)")
+    ] = None,
+    train_end: Annotated[
+        str | None,
+        typer.Option(help="first day of the test period (default 2011-08-01 for the shipped data)"),
+    ] = None,
+    test_end: Annotated[
+        str | None, typer.Option(help="day after the test period (default: the day after the last basket)")
+    ] = None,
+    val_days: Annotated[int, typer.Option(help="validation days at the end of the train window")] = 28,
+    encoders: Annotated[
+        str, typer.Option(help="comma-separated GNN encoders: sage,gat,gcn,mlp")
+    ] = "sage,gat,gcn,mlp",
+    epochs: Annotated[int | None, typer.Option(help="maximum GNN epochs (default: TrainParams)")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="first encoder only, no ablations")] = False,
+) -> None:
+    """Train and score everything on a time split; print the table; write Markdown + PNG plots."""
+    import torch
+
+    from training.embedding import embed_with_cache
+    from training.experiment import run_evaluation
+    from training.report import write_report
+    from training.snapshot import from_dataset_dir
+    from training.split import ONLINE_RETAIL_SPLIT, TimeSplit
+    from training.train import TrainParams
+
+    settings = load_settings()
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    if from_neo4j:
+        from affinity.db import session_driver
+        from training.snapshot import from_neo4j as export
+
+        with session_driver(settings) as driver:
+            snapshot = export(driver, settings.neo4j_database, batch_size=settings.ingest_batch_size)
+    else:
+        directory = data or settings.data_dir / "datasets" / "online-retail"
+        if not directory.exists():
+            raise AffinityError(
+                f"{directory} does not exist: run `affinity ingest convert-online-retail` first"
+            )
+        snapshot = from_dataset_dir(directory)
+    if not snapshot.baskets:
+        raise AffinityError("the catalogue has no baskets to evaluate on")
+
+    start = _date(train_end)
+    if start is None and ONLINE_RETAIL_SPLIT.train_end <= snapshot.time_range()[1]:
+        split = ONLINE_RETAIL_SPLIT
+    else:
+        split = TimeSplit.ending(snapshot.time_range()[1], val_days=val_days)
+        if start is not None:
+            end = _date(test_end)
+            split = TimeSplit(val_start=start - timedelta(days=val_days), train_end=start, test_end=end)
+    console.print(
+        f"{len(snapshot.products):,} products, {len(snapshot.baskets):,} baskets; split {split.as_dict()}"
+    )
+
+    with console.status("embedding product texts (cached by text hash)..."):
+        embeddings = embed_with_cache(
+            snapshot.products,
+            settings.data_dir / "cache" / "text-embeddings.npz",
+            settings.text_model,
+            settings.device,
+            settings.embedding_batch_size,
+        )
+    names = [e.strip() for e in encoders.split(",") if e.strip()]
+    params = TrainParams(device=settings.device, seed=settings.seed)
+    if epochs is not None:
+        params = TrainParams.from_dict({**params.as_dict(), "epochs": epochs, "hybrid": params.hybrid})
+
+    def progress(step: str, done: int, total: int) -> None:
+        console.print(f"  {step}: {done}/{total}")
+
+    report = run_evaluation(
+        snapshot,
+        embeddings,
+        split,
+        params,
+        encoders=names[:1] if quick else names,
+        ablations=not quick,
+        naive_gnn=not quick,
+        progress=progress,
+    )
+    table = Table(title="Test period, K = 10")
+    table.add_column("method")
+    for subset in ("overall", "warm", "cold"):
+        for metric in ("HR", "Recall", "NDCG"):
+            table.add_column(f"{metric} {subset}", justify="right")
+    for row in report.rows:
+        table.add_row(
+            row.name,
+            *[
+                f"{row.result.get(s, m):.4f}"
+                for s in ("overall", "warm", "cold")
+                for m in ("hr", "recall", "ndcg")
+            ],
+        )
+    console.print(table)
+    main = f"hybrid ({names[0]})"
+    for key, verdict in report.verdict(main).items():
+        mark = "[green]beats[/green]" if verdict["beats"] else "[red]does not beat[/red]"
+        console.print(
+            f"{main} {key}: {float(verdict['model']):.4f} {mark} {verdict['baseline']} "
+            f"{float(verdict['baseline_value']):.4f} ({float(verdict['lift']):+.1%})"
+        )
+    path = write_report(report, out or settings.data_dir / "reports" / "evaluation", main=main)
+    console.print(f"report: {path}")

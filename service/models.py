@@ -1,0 +1,169 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field(...) and strawberry.mutation(...) used as decorators with arguments are typed as
+# returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
+"""Model versions: list them, read the active one, activate a version, roll back.
+
+Activation and rollback are :mod:`workers.versions` (the same code as ``affinity model activate``):
+the status flip happens in one transaction, guarded by the evaluation gate. They use the sync
+driver, in a worker thread, because they are rare admin calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from affinity.db import session_driver
+from affinity.errors import AffinityError
+from service.auth import AdminScope, ReadScope
+from service.context import ApiInfo
+from service.graph import Graph, statement
+from service.pagination import check_first
+
+__all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
+
+MODEL_VERSIONS = statement("api.model_versions")
+MODEL_VERSIONS_BY_IDS = statement("api.model_versions_by_ids")
+
+
+def _json(value: str | None) -> Any:
+    if not value:
+        return {}
+    try:
+        return json.loads(value)
+    except ValueError:
+        return {"unparsed": value}
+
+
+@strawberry.type(description="A trained model version: its learned edges are served while it is active.")
+class ModelVersion:
+    id: strawberry.ID = strawberry.field(description="Version id (v-<job id>).")
+    status: str = strawberry.field(
+        description="candidate (written, not served), active (served), retired, rejected, failed or pruned."
+    )
+    created_at: str | None = strawberry.field(description="When training produced it (ISO 8601).")
+    activated_at: str | None = strawberry.field(description="When it was last activated; null if never.")
+    params: JSON = strawberry.field(description="Training parameters (JSON object).")
+    metrics: JSON = strawberry.field(description="Evaluation metrics beside the baselines (JSON object).")
+    data_window: str | None = strawberry.field(description="The time window of the orders it was trained on.")
+    job_id: strawberry.ID | None = strawberry.field(description="The retrain job that produced it.")
+    edge_count: int = strawberry.field(description="How many learned ASSOCIATED edges it has.")
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ModelVersion:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            status=row["status"],
+            created_at=row["created_at"],
+            activated_at=row["activated_at"],
+            params=_json(row["params"]),
+            metrics=_json(row["metrics"]),
+            data_window=row["data_window"],
+            job_id=row["job_id"],
+            edge_count=int(row["edges"]),
+        )
+
+
+async def load_model_versions(graph: Graph, ids: list[str]) -> list[ModelVersion | None]:
+    records = await graph.read(MODEL_VERSIONS_BY_IDS, ids=ids, active=False)
+    found = {r["id"]: ModelVersion.from_row(r) for r in records}
+    return [found.get(version) for version in ids]
+
+
+@strawberry.type(description="The active model version changed.")
+class ModelChanged:
+    model: ModelVersion = strawberry.field(description="The version that is active now.")
+    previous: strawberry.ID | None = strawberry.field(
+        description="The version that was active before, if any."
+    )
+
+
+@strawberry.type(description="The model version change was refused; nothing changed.")
+class ModelChangeRejected:
+    message: str = strawberry.field(
+        description="Why (unknown version, no edges, worse than the active one...)."
+    )
+
+
+ModelChangeResult = Annotated[
+    ModelChanged | ModelChangeRejected,
+    strawberry.union("ModelChangeResult", description="What activateModel and rollbackModel did."),
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Model versions, newest first.", permission_classes=[ReadScope])
+    async def model_versions(
+        self,
+        info: ApiInfo,
+        status: Annotated[
+            str | None, strawberry.argument(description="Only versions with this status.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="How many (at most max_page_size).")] = 20,
+    ) -> list[ModelVersion]:
+        check_first(first, info.context.settings)
+        records = await info.context.graph.read(MODEL_VERSIONS, status=status, first=first)
+        return [ModelVersion.from_row(r) for r in records]
+
+    @strawberry.field(
+        description="The version whose edges are served; null before any activation.",
+        permission_classes=[ReadScope],
+    )
+    async def active_model(self, info: ApiInfo) -> ModelVersion | None:
+        records = await info.context.graph.read(MODEL_VERSIONS_BY_IDS, ids=[], active=True)
+        return ModelVersion.from_row(records[0]) if records else None
+
+
+async def _change(
+    info: ApiInfo, action: str, version: str | None, force: bool
+) -> ModelChanged | ModelChangeRejected:
+    from workers import versions
+
+    settings = info.context.settings
+
+    def run() -> tuple[str, str | None]:
+        with session_driver(settings) as driver:
+            if action == "activate":
+                assert version is not None
+                previous = versions.activate(driver, settings.neo4j_database, version, force=force)
+                return version, previous
+            before = versions.active(driver, settings.neo4j_database)
+            restored = versions.rollback(driver, settings.neo4j_database)
+            return restored, before.id if before else None
+
+    try:
+        active, previous = await asyncio.to_thread(run)
+    except AffinityError as error:
+        return ModelChangeRejected(message=str(error))
+    (model,) = await load_model_versions(info.context.graph, [active])
+    assert model is not None
+    return ModelChanged(model=model, previous=strawberry.ID(previous) if previous else None)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Serve a model version's edges from now on (one transaction); refused when it scores "
+        "worse than the active one on the gate metric unless `force`.",
+        permission_classes=[AdminScope],
+    )
+    async def activate_model(
+        self,
+        info: ApiInfo,
+        version: Annotated[strawberry.ID, strawberry.argument(description="The version id to activate.")],
+        force: Annotated[bool, strawberry.argument(description="Skip the evaluation gate.")] = False,
+    ) -> ModelChangeResult:
+        return await _change(info, "activate", str(version), force)
+
+    @strawberry.mutation(
+        description="Re-activate the version that was active before the current one.",
+        permission_classes=[AdminScope],
+    )
+    async def rollback_model(self, info: ApiInfo) -> ModelChangeResult:
+        return await _change(info, "rollback", None, False)

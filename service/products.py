@@ -1,0 +1,351 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field(...) and strawberry.mutation(...) used as decorators with arguments are typed as
+# returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
+"""Products: lookup by id, cursor-paginated listing with full-text search and tag/category filters,
+semantic similarity through the vector index, and each product's tags, categories and reviews.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import strawberry
+
+from graph_schema import FULLTEXT_INDEX, VECTOR_INDEX
+from service.associations import Association, AssociationKind, resolve_associations
+from service.auth import ReadScope
+from service.context import ApiInfo
+from service.errors import BadInputError, NotFoundError
+from service.graph import Graph, statement
+from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+
+__all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
+
+PRODUCT_BY_IDS = statement("api.product_by_ids")
+PRODUCT_TAGS = statement("api.product_tags")
+PRODUCT_CATEGORIES = statement("api.product_categories")
+PRODUCT_REVIEWS = statement("api.product_reviews")
+PRODUCTS_PAGE = statement("api.products_page")
+PRODUCTS_COUNT = statement("api.products_count")
+PRODUCTS_SEARCH = statement("api.products_search")
+PRODUCTS_SEARCH_COUNT = statement("api.products_search_count")
+SIMILAR_BY_PRODUCT = statement("api.similar_by_product")
+SIMILAR_BY_VECTOR = statement("api.similar_by_vector")
+
+# ---------------------------------------------------------------------------------------------
+# Loaders: one Cypher round trip per batch of keys.
+
+
+async def load_products(graph: Graph, ids: list[str]) -> list[Product | None]:
+    records = await graph.read(PRODUCT_BY_IDS, ids=ids)
+    found = {record["id"]: Product.from_row(record) for record in records}
+    return [found.get(product_id) for product_id in ids]
+
+
+async def load_tags(graph: Graph, ids: list[str]) -> list[list[str]]:
+    records = await graph.read(PRODUCT_TAGS, ids=ids)
+    found = {record["id"]: list(record["tags"]) for record in records}
+    return [found.get(product_id, []) for product_id in ids]
+
+
+async def load_categories(graph: Graph, ids: list[str]) -> list[list[Category]]:
+    records = await graph.read(PRODUCT_CATEGORIES, ids=ids)
+    found = {
+        record["id"]: [
+            Category(id=c["id"], name=c["name"] or c["id"], path=list(c["path"]))
+            for c in record["categories"]
+        ]
+        for record in records
+    }
+    return [found.get(product_id, []) for product_id in ids]
+
+
+async def load_reviews(graph: Graph, keys: list[tuple[str, int]]) -> list[ReviewSummary]:
+    # Keys are (product id, first); one query per distinct `first` (normally one per field level).
+    by_first: dict[int, list[str]] = defaultdict(list)
+    for product_id, first in keys:
+        by_first[first].append(product_id)
+    found: dict[tuple[str, int], ReviewSummary] = {}
+    for first, ids in by_first.items():
+        for record in await graph.read(PRODUCT_REVIEWS, ids=ids, first=first):
+            found[(record["id"], first)] = ReviewSummary(
+                count=record["count"],
+                average_rating=record["average_rating"],
+                items=[
+                    Review(
+                        id=r["id"],
+                        rating=r["rating"],
+                        text=r["text"] or "",
+                        ts=r["ts"],
+                        customer_id=r["customer_id"],
+                    )
+                    for r in record["reviews"]
+                ],
+            )
+    return [found.get(key, ReviewSummary(count=0, average_rating=None, items=[])) for key in keys]
+
+
+async def require_products(info: ApiInfo, ids: list[str], argument: str) -> list[Product]:
+    """The products ``ids``, or a NOT_FOUND error naming every unknown id and the argument."""
+    products = await info.context.loader(load_products).load_many(ids)
+    missing = [product_id for product_id, product in zip(ids, products, strict=True) if product is None]
+    if missing:
+        shown = ", ".join(repr(m) for m in missing[:10])
+        raise NotFoundError(f"unknown product id {shown} in argument {argument!r}", ids=missing[:10])
+    return [product for product in products if product is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Types
+
+
+@strawberry.type(description="A node of the category tree a product is filed under.")
+class Category:
+    id: strawberry.ID = strawberry.field(description="Stable category id.")
+    name: str = strawberry.field(description="Display name.")
+    path: list[str] = strawberry.field(description="Names from the root category down to this one.")
+
+
+@strawberry.type(description="A customer's review of a product.")
+class Review:
+    id: strawberry.ID = strawberry.field(description="Review id.")
+    rating: int = strawberry.field(description="Stars, 1 to 5.")
+    text: str = strawberry.field(description="What the customer wrote (may be empty).")
+    ts: str | None = strawberry.field(description="When it was written (ISO 8601, UTC).")
+    customer_id: strawberry.ID | None = strawberry.field(description="Who wrote it, when known.")
+
+
+@strawberry.type(description="How a product is rated, and its newest reviews.")
+class ReviewSummary:
+    count: int = strawberry.field(description="Number of reviews.")
+    average_rating: float | None = strawberry.field(description="Mean rating; null without reviews.")
+    items: list[Review] = strawberry.field(description="The newest reviews, at most `first` of them.")
+
+
+@strawberry.type(description="A product of the catalogue: a node of the graph with its neighbourhood.")
+class Product:
+    id: strawberry.ID = strawberry.field(description="The shop's product id (stock code).")
+    title: str = strawberry.field(description="Product title.")
+    description: str = strawberry.field(description="Longer product text (may be empty).")
+    price: float | None = strawberry.field(description="Unit price, when known.")
+    updated_at: str | None = strawberry.field(description="When the product was last written (ISO 8601).")
+    embedding_model: str | None = strawberry.field(
+        description="The text encoder of the stored embedding; null before the product is embedded."
+    )
+    has_embedding: bool = strawberry.field(
+        description="True once the product's text is embedded (it then appears in similarProducts)."
+    )
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Product:
+        return cls(
+            id=strawberry.ID(row["id"]),
+            title=row["title"] or "",
+            description=row["description"] or "",
+            price=row["price"],
+            updated_at=row["updated_at"],
+            embedding_model=row["embedding_model"],
+            has_embedding=bool(row["has_embedding"]),
+        )
+
+    @strawberry.field(description="Tag names, sorted.")
+    async def tags(self, info: ApiInfo) -> list[str]:
+        return await info.context.loader(load_tags).load(self.id)
+
+    @strawberry.field(description="Categories the product is filed under, each with its path.")
+    async def categories(self, info: ApiInfo) -> list[Category]:
+        return await info.context.loader(load_categories).load(self.id)
+
+    @strawberry.field(description="Review count, mean rating and the newest `first` reviews.")
+    async def reviews(
+        self, info: ApiInfo, first: Annotated[int, strawberry.argument(description="Reviews to return.")] = 5
+    ) -> ReviewSummary:
+        check_first(first, info.context.settings)
+        return await info.context.loader(load_reviews).load((self.id, first))
+
+    @strawberry.field(
+        description="What goes with this product: the active model's learned edges of `kind`, or the "
+        "observed co-purchases (OBSERVED), best first, each with an explanation."
+    )
+    async def associations(
+        self,
+        info: ApiInfo,
+        kind: Annotated[
+            AssociationKind,
+            strawberry.argument(description="COMPLEMENT, SUBSTITUTE (learned) or OBSERVED (co-purchases)."),
+        ] = AssociationKind.COMPLEMENT,
+        first: Annotated[
+            int, strawberry.argument(description="How many to return (at most max_page_size).")
+        ] = 10,
+        min_score: Annotated[
+            float, strawberry.argument(description="Drop associations scoring below this.")
+        ] = 0.0,
+    ) -> list[Association]:
+        return await resolve_associations(info, str(self.id), kind, first, min_score)
+
+
+@strawberry.type(description="An edge of a product connection: a product and its cursor.")
+class ProductEdge:
+    cursor: str = strawberry.field(
+        description="Opaque position of this edge; pass as `after` for what follows."
+    )
+    node: Product = strawberry.field(description="The product.")
+    score: float | None = strawberry.field(description="Full-text relevance when searching; null otherwise.")
+
+
+@strawberry.type(description="A page of products (Relay cursor connection).")
+class ProductConnection:
+    edges: list[ProductEdge] = strawberry.field(description="The products of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    _count_args: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="How many products match the filters in all (costs one count query).")
+    async def total_count(self, info: ApiInfo) -> int:
+        args = self._count_args
+        stmt = PRODUCTS_SEARCH_COUNT if args.get("search") is not None else PRODUCTS_COUNT
+        records = await info.context.graph.read(stmt, **args)
+        return int(records[0]["total"])
+
+
+@strawberry.type(description="A product near another product or a text in embedding space.")
+class SimilarProduct:
+    product: Product = strawberry.field(description="The similar product.")
+    score: float = strawberry.field(description="Cosine similarity mapped to [0, 1] by the vector index.")
+
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+def lucene_terms(search: str) -> str:
+    """Free text as a Lucene query of its words (any may match), every special character escaped:
+    the user's text is data, never query syntax."""
+    words = [_LUCENE_SPECIAL.sub(r"\\\1", word) for word in search.split()]
+    words = [w for w in words if w.upper() not in ("AND", "OR", "NOT")] or [f'"{w}"' for w in words]
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="A product by id; an unknown id is a NOT_FOUND error.", permission_classes=[ReadScope]
+    )
+    async def product(
+        self, info: ApiInfo, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]
+    ) -> Product:
+        (product,) = await require_products(info, [str(id)], "id")
+        return product
+
+    @strawberry.field(
+        description="Products, a page at a time (ordered by id, or by relevance with `search`), "
+        "optionally filtered by tag and category.",
+        permission_classes=[ReadScope],
+    )
+    async def products(
+        self,
+        info: ApiInfo,
+        search: Annotated[
+            str | None, strawberry.argument(description="Full-text search over titles and descriptions.")
+        ] = None,
+        tag: Annotated[str | None, strawberry.argument(description="Only products with this tag.")] = None,
+        category: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only products in this category or its subcategories (category id)."
+            ),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size (at most max_page_size).")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="Return products after this cursor (an endCursor).")
+        ] = None,
+    ) -> ProductConnection:
+        settings = info.context.settings
+        check_first(first, settings)
+        filters: dict[str, Any] = {"tag": tag, "category": category}
+        graph = info.context.graph
+        if search is not None and search.strip():
+            terms = lucene_terms(search)
+            position = decode_cursor(after, ("s", "id")) if after else {"s": None, "id": None}
+            records = await graph.read(
+                PRODUCTS_SEARCH,
+                index=FULLTEXT_INDEX,
+                search=terms,
+                after_score=position["s"],
+                after_id=position["id"],
+                limit=first + 1,
+                **filters,
+            )
+            count_args = {"index": FULLTEXT_INDEX, "search": terms, **filters}
+        else:
+            position = decode_cursor(after, ("id",)) if after else {"id": None}
+            records = await graph.read(PRODUCTS_PAGE, after=position["id"], limit=first + 1, **filters)
+            count_args = dict(filters)
+        edges = [
+            ProductEdge(
+                cursor=encode_cursor(
+                    {"id": r["id"]} if r["score"] is None else {"s": r["score"], "id": r["id"]}
+                ),
+                node=Product.from_row(r),
+                score=r["score"],
+            )
+            for r in records[:first]
+        ]
+        page_info = PageInfo(
+            has_next_page=len(records) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return ProductConnection(edges=edges, page_info=page_info, _count_args=count_args)
+
+    @strawberry.field(
+        description="Products nearest in meaning to a text or to a product (vector index over text "
+        "embeddings; brand-new products appear once embedded). Give exactly one of `text`, `productId`.",
+        permission_classes=[ReadScope],
+    )
+    async def similar_products(
+        self,
+        info: ApiInfo,
+        text: Annotated[
+            str | None, strawberry.argument(description="Free text, embedded with the product text encoder.")
+        ] = None,
+        product_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A product whose stored embedding to start from."),
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many to return (at most max_page_size).")
+        ] = 10,
+    ) -> list[SimilarProduct]:
+        check_first(first, info.context.settings)
+        if (text is None) == (product_id is None):
+            raise BadInputError("give exactly one of `text` and `productId`")
+        graph = info.context.graph
+        if product_id is not None:
+            records = await graph.read(
+                SIMILAR_BY_PRODUCT, id=str(product_id), index=VECTOR_INDEX, first=first
+            )
+            if not records:
+                raise NotFoundError(f"unknown product id {str(product_id)!r} in argument 'productId'")
+            if not records[0]["has_embedding"]:
+                raise NotFoundError(
+                    f"product {str(product_id)!r} has no embedding yet (it is embedded by the next refresh "
+                    "or retrain job); try `text` instead"
+                )
+            return [
+                SimilarProduct(product=Product.from_row(hit), score=hit["score"])
+                for hit in records[0]["hits"]
+            ]
+        assert text is not None
+        if not text.strip():
+            raise BadInputError("`text` is empty")
+        # Leave a second of the budget for the vector query itself.
+        vector = await info.context.services.embedder.embed(text, wait_s=graph.remaining() - 1.0)
+        records = await graph.read(SIMILAR_BY_VECTOR, vector=vector, index=VECTOR_INDEX, first=first)
+        return [SimilarProduct(product=Product.from_row(r), score=r["score"]) for r in records]

@@ -1,0 +1,245 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry.field(...) and strawberry.mutation(...) used as decorators with arguments are typed as
+# returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
+"""Recommendations: what a customer or a basket should get next.
+
+From the seed products (the customer's purchases, most recent first, or the basket), follow the
+active model's complement edges and add up their scores per reached product (weighted by how often
+a seed was bought); products already bought (or in the basket) are dropped. When the model has no
+edge from the seeds, observed co-purchases (``BOUGHT_WITH``) answer instead; when neither reaches
+anything (an unknown or cold customer, a basket of new products), the most ordered products do.
+The response names the strategy and the kind of edges that answered, and why it fell back.
+
+``diversify`` interleaves categories: the best product of each category first, then the second
+best of each, and so on, so one category cannot fill the list.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from service.associations import EvidenceSource
+from service.auth import ReadScope
+from service.context import ApiInfo
+from service.errors import BadInputError, LimitExceededError
+from service.graph import Graph, statement
+from service.pagination import check_first
+from service.products import Product
+
+__all__ = ["Query", "Recommendation", "RecommendationStrategy", "Recommendations", "diversify"]
+
+SEEDS_CUSTOMER = statement("api.recommendation_seeds_customer")
+SEEDS_BASKET = statement("api.recommendation_seeds_basket")
+RECOMMEND_LEARNED = statement("api.recommend_learned")
+RECOMMEND_OBSERVED = statement("api.recommend_observed")
+POPULAR = statement("api.popular_products")
+
+#: The most recent distinct purchases a customer's recommendations start from.
+MAX_SEEDS = 50
+#: How many popular products are kept in memory, and for how long (the fallback's scan is costly).
+POPULAR_CACHED = 500
+POPULAR_TTL_S = 60.0
+#: Candidates fetched per returned item when diversifying (room to swap categories in).
+DIVERSIFY_POOL = 3
+
+
+@strawberry.enum(description="How a recommendation list was made.")
+class RecommendationStrategy(Enum):
+    CUSTOMER_HISTORY = strawberry.enum_value(
+        "customer_history", description="From the customer's purchases over association edges."
+    )
+    BASKET = strawberry.enum_value("basket", description="From the given basket over association edges.")
+    POPULAR = strawberry.enum_value(
+        "popular",
+        description="The most ordered products: the fallback for unknown or cold customers and baskets.",
+    )
+
+
+@strawberry.type(description="One recommended product.")
+class Recommendation:
+    product: Product = strawberry.field(description="The recommended product.")
+    score: float = strawberry.field(
+        description="Summed edge scores over the seeds (learned score or observed confidence); "
+        "order count for POPULAR."
+    )
+    rank: int = strawberry.field(description="Position in the list, from 1.")
+    because: list[strawberry.ID] = strawberry.field(
+        description="Seed products (bought or in the basket) whose edges led here, at most five; "
+        "empty for POPULAR."
+    )
+    category: strawberry.ID | None = strawberry.field(description="The product's first category id, if any.")
+
+
+@strawberry.type(description="A recommendation list and how it was made.")
+class Recommendations:
+    strategy: RecommendationStrategy = strawberry.field(description="Which strategy answered.")
+    edge_source: EvidenceSource | None = strawberry.field(
+        description="LEARNED (the active model's complement edges) or OBSERVED (co-purchases); "
+        "null for POPULAR."
+    )
+    model_version: str | None = strawberry.field(
+        description="The active model version when learned edges answered."
+    )
+    fallback_reason: str | None = strawberry.field(
+        description="Why a simpler strategy answered than the one asked for; null when none was needed."
+    )
+    unknown_product_ids: list[strawberry.ID] = strawberry.field(
+        description="Basket ids that are not products (ignored)."
+    )
+    items: list[Recommendation] = strawberry.field(description="Recommended products, best first.")
+
+
+def diversify(rows: Sequence[Mapping[str, Any]], first: int) -> list[Mapping[str, Any]]:
+    """Round-robin over categories in order of each category's best row; rows keep their order
+    within a category. Rows without a category each count as a category of their own."""
+    groups: dict[object, list[Mapping[str, Any]]] = {}
+    for index, row in enumerate(rows):
+        key: object = row["category"] if row["category"] is not None else ("none", index)
+        groups.setdefault(key, []).append(row)
+    queues = list(groups.values())
+    out: list[Mapping[str, Any]] = []
+    depth = 0
+    while len(out) < first and any(depth < len(q) for q in queues):
+        out.extend(q[depth] for q in queues if depth < len(q))
+        depth += 1
+    return out[:first]
+
+
+async def popular(info: ApiInfo, exclude: set[str], limit: int) -> list[Mapping[str, Any]]:
+    services = info.context.services
+    cached = services.cache.get("popular")
+    if cached is None or time.monotonic() - cached[0] > POPULAR_TTL_S:
+        records = await info.context.graph.read(POPULAR, limit=POPULAR_CACHED)
+        cached = (time.monotonic(), [dict(r) for r in records])
+        services.cache["popular"] = cached
+    rows: list[Mapping[str, Any]] = [row for row in cached[1] if row["id"] not in exclude]
+    return rows[:limit]
+
+
+async def recommend(
+    info: ApiInfo,
+    customer_id: str | None,
+    basket: list[str] | None,
+    first: int,
+    exclude_purchased: bool,
+    spread: bool,
+) -> Recommendations:
+    settings = info.context.settings
+    check_first(first, settings)
+    if (customer_id is None) == (basket is None):
+        raise BadInputError("give exactly one of `customerId` and `basket`")
+    graph: Graph = info.context.graph
+    unknown: list[str] = []
+    if basket is not None:
+        basket = list(dict.fromkeys(str(b) for b in basket))
+        if not basket:
+            raise BadInputError("`basket` is empty")
+        if len(basket) > settings.max_page_size:
+            raise LimitExceededError(
+                f"basket has {len(basket)} products; the maximum is {settings.max_page_size} (max_page_size)",
+                limit="max_page_size",
+                maximum=settings.max_page_size,
+            )
+        (row,) = await graph.read(SEEDS_BASKET, basket=basket)
+        known = set(row["known"])
+        unknown = [b for b in basket if b not in known]
+        seeds = [{"id": b, "weight": 1.0} for b in basket if b in known]
+        exclude = set(basket)
+        strategy = RecommendationStrategy.BASKET
+        cold_reason = "no product of the basket has associations yet"
+    else:
+        (row,) = await graph.read(SEEDS_CUSTOMER, customer_id=customer_id)
+        history = list(row["history"])
+        seeds = history[:MAX_SEEDS]
+        exclude = {h["id"] for h in history} if exclude_purchased else set()
+        strategy = RecommendationStrategy.CUSTOMER_HISTORY
+        if not row["found"]:
+            cold_reason = f"unknown customer {customer_id!r}"
+        elif not history:
+            cold_reason = f"customer {customer_id!r} has no orders yet"
+        else:
+            cold_reason = f"customer {customer_id!r}'s purchases have no associations yet"
+    version: str | None = row["version"]
+    limit = first * DIVERSIFY_POOL if spread else first
+    rows: Sequence[Mapping[str, Any]] = []
+    source: EvidenceSource | None = None
+    reason: str | None = None
+    if seeds and version is not None:
+        rows = await graph.read(
+            RECOMMEND_LEARNED, seeds=seeds, version=version, exclude=list(exclude), limit=limit
+        )
+        source = EvidenceSource.LEARNED
+    if seeds and not rows:
+        reason = (
+            "no model version is active"
+            if version is None
+            else f"model {version} has no edges from the seeds"
+        ) + ": observed co-purchases answered"
+        rows = await graph.read(RECOMMEND_OBSERVED, seeds=seeds, exclude=list(exclude), limit=limit)
+        source = EvidenceSource.OBSERVED
+    if not rows:
+        reason = f"{cold_reason}: the most ordered products answered"
+        strategy, source = RecommendationStrategy.POPULAR, None
+        rows = await popular(info, exclude, limit)
+    chosen = diversify(rows, first) if spread else list(rows[:first])
+    return Recommendations(
+        strategy=strategy,
+        edge_source=source,
+        model_version=version if source is EvidenceSource.LEARNED else None,
+        fallback_reason=reason,
+        unknown_product_ids=[strawberry.ID(u) for u in unknown],
+        items=[
+            Recommendation(
+                product=Product.from_row(r),
+                score=float(r["score"]),
+                rank=index + 1,
+                because=[strawberry.ID(b) for b in r["because"]],
+                category=r["category"],
+            )
+            for index, r in enumerate(chosen)
+        ],
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="What a customer or a basket should get next (give exactly one of `customerId`, "
+        "`basket`), with the strategy that answered; unknown or cold customers get popular products.",
+        permission_classes=[ReadScope],
+    )
+    async def recommendations(
+        self,
+        info: ApiInfo,
+        customer_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Recommend from this customer's purchases.")
+        ] = None,
+        basket: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Recommend for these product ids.")
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many to return (at most max_page_size).")
+        ] = 10,
+        exclude_purchased: Annotated[
+            bool,
+            strawberry.argument(
+                description="Drop what the customer already bought (basket items always are)."
+            ),
+        ] = True,
+        diversify: Annotated[
+            bool, strawberry.argument(description="Spread the list across categories.")
+        ] = False,
+    ) -> Recommendations:
+        return await recommend(
+            info,
+            str(customer_id) if customer_id is not None else None,
+            [str(b) for b in basket] if basket is not None else None,
+            first,
+            exclude_purchased,
+            diversify,
+        )

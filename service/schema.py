@@ -1,0 +1,79 @@
+"""The schema: every domain's queries and mutations merged, with the limits and error masking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from affinity.settings import Environment, Settings
+from service import associations, explain, ingest, jobs, models, products, recommendations
+from service.errors import MaskUnexpectedErrors
+from service.metrics import MetricsExtension
+
+__all__ = ["Mutation", "Query", "build_schema"]
+
+Query = merge_types(
+    "Query",
+    (
+        products.Query,
+        associations.Query,
+        recommendations.Query,
+        explain.Query,
+        models.Query,
+        jobs.Query,
+    ),
+)
+Query.__doc__ = "Read the product graph: products, associations, recommendations, explanations, models, jobs."
+Mutation = merge_types("Mutation", (ingest.Mutation, jobs.Mutation, models.Mutation))
+Mutation.__doc__ = (
+    "Write: ingest records, start a retrain, activate or roll back a model version (admin scope)."
+)
+
+
+class AffinitySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors (unknown ids, limits, permissions) are answers, not incidents; unexpected
+        # ones are logged with their traceback and request id by MaskUnexpectedErrors.
+        return None
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # The depth and alias limits are validation rules. Their rule classes are made once, here, and
+    # every request's extension adds the same classes, so ValidationCache (keyed by the document and
+    # the rules) hits for a repeated document; a fresh limiter per request would make new classes.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        MetricsExtension,
+        lambda: AddValidationRules(limit_rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaskUnexpectedErrors(mask=settings.environment is not Environment.development),
+        # Clients repeat the same few documents: parse and validate each once (limits included).
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return AffinitySchema(
+        query=strawberry.type(Query, description=Query.__doc__),
+        mutation=strawberry.type(Mutation, description=Mutation.__doc__),
+        extensions=extensions,
+    )

@@ -1,0 +1,87 @@
+"""GraphiQL at /graphql in development, checked in a real headless Chromium that runs one query.
+
+Needs Chromium and the npm packages of ``tests/browser/package.json``: ``tests/browser/setup.sh``
+installs both (apt and npm); the test is skipped, saying so, where they are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from affinity.settings import PROJECT_ROOT, Settings
+from tests.integration.test_api_graphql import seeded
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["seeded"]
+
+HERE = Path(__file__).resolve().parent
+MODULES = PROJECT_ROOT / "var" / "browser-check" / "node_modules"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or not (MODULES / "playwright-core").exists() or shutil.which("node") is None,
+    reason="Chromium or the GraphiQL npm packages are missing: run tests/browser/setup.sh",
+)
+def test_graphiql_runs_a_query_in_chromium(seeded: object, settings: Settings, tmp_path: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "AFFINITY_ENVIRONMENT": "development"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        screenshot = tmp_path / "graphiql.png"
+        query = '{ product(id: "P1") { title associations(first: 2) { product { id } score } } }'
+        result = subprocess.run(
+            ["node", str(HERE / "graphiql.mjs"), base, "dev-read-key", query, "Desk lamp", str(screenshot)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "NODE_MODULES_DIR": str(MODULES), "CHROMIUM": str(CHROMIUM)},
+            cwd=HERE,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        shown = json.loads(result.stdout.strip().splitlines()[-1])
+        assert '"title": "Desk lamp"' in shown["response"] and '"id": "P2"' in shown["response"]
+        assert not shown["problems"], shown["problems"]
+        assert screenshot.stat().st_size > 10_000
+        keep = PROJECT_ROOT / "var" / "browser-check" / "graphiql.png"
+        shutil.copy(screenshot, keep)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)

@@ -1,0 +1,738 @@
+"""The GraphQL API over HTTP (httpx through Starlette's TestClient, lifespan included) against a
+real Neo4j holding a small, known graph. Shared fixtures for the other ``test_api_*`` modules too."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import neo4j
+import pytest
+from starlette.testclient import TestClient
+
+import cypher
+from affinity.settings import Settings
+from service.app import create_app
+from workers.versions import GATE_METRIC
+
+pytestmark = pytest.mark.integration
+
+SEED = cypher.query("testing.api_seed")
+CLEAR = cypher.query("testing.clear_data")
+
+READ = {"X-API-Key": "dev-read-key"}
+ADMIN = {"X-API-Key": "dev-admin-key"}
+
+
+def _vector(*hot: tuple[int, float]) -> list[float]:
+    v = [0.0] * 384
+    for index, value in hot:
+        v[index] = value
+    norm = math.sqrt(sum(x * x for x in v))
+    return [x / norm for x in v]
+
+
+FILLERS = [f"F{i:03d}" for i in range(30)]
+
+GRAPH: dict[str, Any] = {
+    "categories": [
+        {"id": "home", "name": "Home", "parent": None},
+        {"id": "home/lighting", "name": "Lighting", "parent": "home"},
+        {"id": "kitchen", "name": "Kitchen", "parent": None},
+    ],
+    "products": [
+        {
+            "id": "P1",
+            "title": "Desk lamp",
+            "description": "A bright desk lamp",
+            "price": 20.0,
+            "tags": ["lighting", "desk"],
+            "category": "home/lighting",
+            "embedding": _vector((0, 1.0)),
+        },
+        {
+            "id": "P2",
+            "title": "LED bulb",
+            "description": "Warm white bulb for lamps",
+            "price": 3.5,
+            "tags": ["lighting", "bulb"],
+            "category": "home/lighting",
+            "embedding": _vector((0, 0.9), (1, 0.1)),
+        },
+        {
+            "id": "P3",
+            "title": "Lamp shade",
+            "description": "Linen shade",
+            "price": 12.0,
+            "tags": ["lighting", "decor"],
+            "category": "home/lighting",
+            "embedding": _vector((0, 0.7), (1, 0.3)),
+        },
+        {
+            "id": "P4",
+            "title": "Tea cup",
+            "description": "Porcelain cup",
+            "price": 4.0,
+            "tags": ["kitchen", "tea"],
+            "category": "kitchen",
+            "embedding": _vector((2, 1.0)),
+        },
+        {
+            "id": "P5",
+            "title": "Tea pot",
+            "description": "Porcelain tea pot",
+            "price": 15.0,
+            "tags": ["kitchen", "tea"],
+            "category": "kitchen",
+            "embedding": _vector((2, 0.9), (3, 0.1)),
+        },
+        {
+            "id": "P6",
+            "title": "Scented candle",
+            "description": "Vanilla candle",
+            "price": 6.0,
+            "tags": ["decor"],
+            "category": None,
+            "embedding": None,
+        },
+        {
+            "id": "P7",
+            "title": "Lonely thing",
+            "description": "",
+            "price": None,
+            "tags": [],
+            "category": None,
+            "embedding": None,
+        },
+        *[
+            {
+                "id": f,
+                "title": f"Filler {f}",
+                "description": "filler stock",
+                "price": 1.0,
+                "tags": ["filler"],
+                "category": "kitchen" if i % 2 else None,
+                "embedding": None,
+            }
+            for i, f in enumerate(FILLERS)
+        ],
+    ],
+    "customers": [
+        {"id": "C1", "country": "UK"},
+        {"id": "C2", "country": "FR"},
+        {"id": "C3", "country": "DE"},
+    ],
+    "orders": [
+        {"id": "O1", "customer": "C1", "ts": "2011-01-01T10:00:00Z", "products": ["P1", "P2"]},
+        {"id": "O2", "customer": "C1", "ts": "2011-02-01T10:00:00Z", "products": ["P1"]},
+        {"id": "O3", "customer": "C2", "ts": "2011-03-01T10:00:00Z", "products": ["P4", "P5"]},
+        {"id": "O4", "customer": None, "ts": "2011-04-01T10:00:00Z", "products": ["P1", "P2", "P3"]},
+        {"id": "O5", "customer": None, "ts": "2011-04-02T10:00:00Z", "products": ["P4"]},
+    ],
+    "reviews": [
+        {
+            "id": "R1",
+            "product": "P1",
+            "customer": "C1",
+            "rating": 5,
+            "text": "Great lamp",
+            "ts": "2011-05-01T00:00:00Z",
+        },
+        {
+            "id": "R2",
+            "product": "P1",
+            "customer": None,
+            "rating": 3,
+            "text": "OK",
+            "ts": "2011-05-02T00:00:00Z",
+        },
+    ],
+    "bought": [
+        {"a": "P1", "b": "P2", "baskets": 2, "support": 0.4, "confidence": 0.67, "lift": 1.67},
+        {"a": "P2", "b": "P1", "baskets": 2, "support": 0.4, "confidence": 1.0, "lift": 1.67},
+        {"a": "P1", "b": "P3", "baskets": 1, "support": 0.2, "confidence": 0.33, "lift": 1.67},
+        {"a": "P3", "b": "P1", "baskets": 1, "support": 0.2, "confidence": 1.0, "lift": 1.67},
+        {"a": "P4", "b": "P5", "baskets": 1, "support": 0.2, "confidence": 0.5, "lift": 2.5},
+        {"a": "P5", "b": "P4", "baskets": 1, "support": 0.2, "confidence": 1.0, "lift": 2.5},
+    ],
+    "versions": [
+        {
+            "id": "v1",
+            "status": "retired",
+            "created_at": "2011-06-01T00:00:00Z",
+            "activated_at": "2011-06-01T00:00:00Z",
+            "metrics": json.dumps({"overall": {GATE_METRIC: 0.1}}),
+            "params": json.dumps({"model": "sage"}),
+        },
+        {
+            "id": "v2",
+            "status": "active",
+            "created_at": "2011-07-01T00:00:00Z",
+            "activated_at": "2011-07-02T00:00:00Z",
+            "metrics": json.dumps({"overall": {GATE_METRIC: 0.2}}),
+            "params": json.dumps({"model": "gat"}),
+        },
+    ],
+    "associated": [
+        {"source": "P1", "target": "P4", "version": "v1", "kind": "complement", "score": 0.99, "rank": 1},
+        {"source": "P1", "target": "P2", "version": "v2", "kind": "complement", "score": 0.9, "rank": 1},
+        {"source": "P1", "target": "P3", "version": "v2", "kind": "complement", "score": 0.7, "rank": 2},
+        {"source": "P1", "target": "P6", "version": "v2", "kind": "complement", "score": 0.5, "rank": 3},
+        {"source": "P1", "target": "P3", "version": "v2", "kind": "substitute", "score": 0.6, "rank": 1},
+        {"source": "P2", "target": "P3", "version": "v2", "kind": "complement", "score": 0.8, "rank": 1},
+        {"source": "P4", "target": "P5", "version": "v2", "kind": "complement", "score": 0.8, "rank": 1},
+        {"source": "P5", "target": "P6", "version": "v2", "kind": "complement", "score": 0.3, "rank": 1},
+    ],
+    "jobs": [
+        {
+            "id": "J1",
+            "kind": "retrain",
+            "state": "succeeded",
+            "step": "activate",
+            "done": 1,
+            "total": 1,
+            "error": None,
+            "model_version": "v2",
+            "created_at": "2011-07-01T00:00:00Z",
+        },
+        {
+            "id": "J2",
+            "kind": "retrain",
+            "state": "running",
+            "step": "train",
+            "done": 3,
+            "total": 10,
+            "error": None,
+            "model_version": None,
+            "created_at": "2011-08-01T00:00:00Z",
+        },
+    ],
+}
+
+
+def seed_graph(driver: neo4j.Driver, settings: Settings, graph: dict[str, Any] = GRAPH) -> None:
+    with driver.session(database=settings.neo4j_database) as session:
+        session.run(CLEAR).consume()
+    driver.execute_query(SEED, graph, database_=settings.neo4j_database)
+
+
+@pytest.fixture(scope="module")
+def seeded(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    seed_graph(neo4j_driver, settings)
+    return neo4j_driver
+
+
+@pytest.fixture(scope="module")
+def client(seeded: neo4j.Driver, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def gql(
+    client: TestClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = READ,
+) -> dict[str, Any]:
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def data(
+    client: TestClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = READ,
+) -> dict[str, Any]:
+    body = gql(client, query, variables, headers)
+    assert not body.get("errors"), body["errors"]
+    result: dict[str, Any] = body["data"]
+    return result
+
+
+def error_of(
+    client: TestClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = READ,
+) -> dict[str, Any]:
+    body = gql(client, query, variables, headers)
+    assert body.get("errors"), body
+    first: dict[str, Any] = body["errors"][0]
+    return first
+
+
+# ---------------------------------------------------------------- products
+
+
+def test_product_with_every_field(client: TestClient) -> None:
+    product = data(
+        client,
+        """{ product(id: "P1") { id title description price updatedAt embeddingModel hasEmbedding
+        tags categories { id name path }
+        reviews(first: 1) { count averageRating items { id rating text ts customerId } } } }""",
+    )["product"]
+    assert product["id"] == "P1" and product["title"] == "Desk lamp" and product["price"] == 20.0
+    assert product["hasEmbedding"] and product["embeddingModel"] == "test-model"
+    assert product["updatedAt"].startswith("2011-09-01")
+    assert product["tags"] == ["desk", "lighting"]
+    assert product["categories"] == [
+        {"id": "home/lighting", "name": "Lighting", "path": ["Home", "Lighting"]}
+    ]
+    reviews = product["reviews"]
+    assert reviews["count"] == 2 and reviews["averageRating"] == 4.0
+    assert reviews["items"] == [
+        {"id": "R2", "rating": 3, "text": "OK", "ts": reviews["items"][0]["ts"], "customerId": None}
+    ]
+
+
+def test_unknown_product_is_a_clear_not_found_error(client: TestClient) -> None:
+    error = error_of(client, '{ product(id: "nope") { id } }')
+    assert error["message"] == "unknown product id 'nope' in argument 'id'"
+    assert error["extensions"]["code"] == "NOT_FOUND" and error["extensions"]["requestId"]
+
+
+def test_pagination_walks_every_product_once(client: TestClient) -> None:
+    query = """query($after: String) { products(first: 7, after: $after) {
+        totalCount edges { cursor node { id } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        page = data(client, query, {"after": after})["products"]
+        pages += 1
+        assert page["totalCount"] == 37
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    expected = sorted(p["id"] for p in GRAPH["products"])
+    assert seen == expected  # every product, once, in order: no duplicates, no gaps
+    assert pages == math.ceil(37 / 7)
+
+
+def test_search_pages_by_relevance_without_duplicates(client: TestClient) -> None:
+    query = """query($after: String) { products(search: "lamp", first: 1, after: $after) {
+        totalCount edges { score node { id } } pageInfo { hasNextPage endCursor } } }"""
+    seen, scores, after = [], [], None
+    while True:
+        page = data(client, query, {"after": after})["products"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        scores += [e["score"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert page["totalCount"] == len(seen) == len(set(seen))
+    assert set(seen) == {
+        "P1",
+        "P3",
+    }  # "Desk lamp", "Lamp shade" (the standard analyser does not stem "lamps")
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_tag_and_category_filters(client: TestClient) -> None:
+    result = data(
+        client,
+        """{ t: products(tag: "tea") { totalCount edges { node { id } } }
+        c: products(category: "home", first: 50) { totalCount edges { node { id } } }
+        k: products(category: "kitchen", tag: "filler", first: 50) { totalCount } }""",
+    )
+    assert [e["node"]["id"] for e in result["t"]["edges"]] == ["P4", "P5"]
+    # "home" includes its subcategory "home/lighting".
+    assert [e["node"]["id"] for e in result["c"]["edges"]] == ["P1", "P2", "P3"] and result["c"][
+        "totalCount"
+    ] == 3
+    assert result["k"]["totalCount"] == 15
+
+
+def test_bad_cursor_is_rejected_clearly(client: TestClient) -> None:
+    error = error_of(client, '{ products(after: "garbage!!") { totalCount } }')
+    assert error["extensions"]["code"] == "BAD_INPUT" and "cursor" in error["message"]
+
+
+def test_similar_products_by_product(client: TestClient) -> None:
+    hits = data(client, '{ similarProducts(productId: "P1", first: 3) { score product { id } } }')[
+        "similarProducts"
+    ]
+    assert [h["product"]["id"] for h in hits][:2] == ["P2", "P3"]
+    assert all(0 <= h["score"] <= 1 for h in hits)
+
+
+def test_similar_products_needs_an_embedding_or_one_argument(client: TestClient) -> None:
+    assert "no embedding yet" in error_of(client, '{ similarProducts(productId: "P6") { score } }')["message"]
+    assert (
+        "unknown product id" in error_of(client, '{ similarProducts(productId: "zz") { score } }')["message"]
+    )
+    both = error_of(client, '{ similarProducts(productId: "P1", text: "lamp") { score } }')
+    assert "exactly one" in both["message"]
+
+
+# ---------------------------------------------------------------- associations
+
+
+ASSOCIATIONS = """query($id: ID!, $kind: AssociationKind!, $first: Int, $min: Float) {
+  associations(productId: $id, kind: $kind, first: $first, minScore: $min) {
+    product { id title tags } kind score rank modelVersion sourceId
+    explanation { source modelVersion sharedBaskets support confidence lift lastSeen sharedTags
+                  sharedCategories summary } } }"""
+
+
+def test_learned_complements_of_the_active_version_only(client: TestClient) -> None:
+    items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "COMPLEMENT"})["associations"]
+    assert [(a["product"]["id"], a["rank"], a["modelVersion"]) for a in items] == [
+        ("P2", 1, "v2"),
+        ("P3", 2, "v2"),
+        ("P6", 3, "v2"),
+    ]  # v1's P1->P4 (score 0.99) is retired and never served
+    first = items[0]
+    assert (
+        first["score"] == 0.9
+        and first["sourceId"] == "P1"
+        and first["product"]["tags"] == ["bulb", "lighting"]
+    )
+    explanation = first["explanation"]
+    assert explanation["source"] == "LEARNED" and explanation["modelVersion"] == "v2"
+    assert explanation["sharedBaskets"] == 2 and explanation["lift"] == 1.67
+    assert explanation["sharedTags"] == ["lighting"] and explanation["sharedCategories"] == ["Lighting"]
+    assert "model v2" in explanation["summary"] and "2 baskets" in explanation["summary"]
+
+
+def test_association_limits_and_min_score(client: TestClient) -> None:
+    items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "COMPLEMENT", "first": 5, "min": 0.6})[
+        "associations"
+    ]
+    assert [a["product"]["id"] for a in items] == ["P2", "P3"]
+    items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "SUBSTITUTE", "first": 1})["associations"]
+    assert [(a["product"]["id"], a["kind"]) for a in items] == [("P3", "SUBSTITUTE")]
+
+
+def test_observed_associations(client: TestClient) -> None:
+    items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "OBSERVED"})["associations"]
+    assert [(a["product"]["id"], a["rank"], a["score"]) for a in items] == [("P2", 1, 0.67), ("P3", 2, 0.33)]
+    assert items[0]["modelVersion"] is None and items[0]["explanation"]["source"] == "OBSERVED"
+
+
+def test_unknown_product_in_associations(client: TestClient) -> None:
+    error = error_of(client, ASSOCIATIONS, {"id": "missing", "kind": "COMPLEMENT"})
+    assert error["extensions"]["code"] == "NOT_FOUND" and "'missing'" in error["message"]
+
+
+def test_nested_associations_batch_into_one_round_trip_per_level(client: TestClient) -> None:
+    # 2 products -> their associations -> each association's product tags: 1 + 1 + 1 statements
+    # (plus the explanation level), however many items each level has.
+    response = client.post(
+        "/graphql",
+        json={
+            "query": """{ products(first: 5) { edges { node { id
+            associations(kind: OBSERVED) { product { id tags } explanation { sharedTags } } } } } }"""
+        },
+        headers=READ,
+    )
+    assert response.status_code == 200 and not response.json().get("errors")
+    metrics = client.get("/metrics").text
+    for name in ("api.associations_observed", "api.product_tags", "api.association_explanations"):
+        assert f'statement="{name}"' in metrics
+
+
+# ---------------------------------------------------------------- recommendations
+
+
+RECOMMEND = """query($c: ID, $b: [ID!], $first: Int, $ex: Boolean, $div: Boolean) {
+  recommendations(customerId: $c, basket: $b, first: $first, excludePurchased: $ex, diversify: $div) {
+    strategy edgeSource modelVersion fallbackReason unknownProductIds
+    items { rank score because category product { id } } } }"""
+
+
+def test_recommendations_for_a_customer_from_learned_edges(client: TestClient) -> None:
+    rec = data(client, RECOMMEND, {"c": "C1"})["recommendations"]
+    assert (
+        rec["strategy"] == "CUSTOMER_HISTORY"
+        and rec["edgeSource"] == "LEARNED"
+        and rec["modelVersion"] == "v2"
+    )
+    ids = [i["product"]["id"] for i in rec["items"]]
+    # C1 bought P1 and P2; P3 is reached from both (0.7*2 + 0.8*1), P6 from P1 only.
+    assert (ids == ["P3", "P6"] and rec["items"][0]["because"] == ["P1", "P2"]) or set(
+        rec["items"][0]["because"]
+    ) == {"P1", "P2"}
+    assert rec["items"][0]["score"] == pytest.approx(0.7 * 2 + 0.8)
+    kept = data(client, RECOMMEND, {"c": "C1", "ex": False})["recommendations"]
+    assert "P2" in [i["product"]["id"] for i in kept["items"]]
+
+
+def test_recommendations_for_a_basket(client: TestClient) -> None:
+    rec = data(client, RECOMMEND, {"b": ["P4", "ghost"]})["recommendations"]
+    assert rec["strategy"] == "BASKET" and rec["unknownProductIds"] == ["ghost"]
+    assert [i["product"]["id"] for i in rec["items"]] == ["P5"]
+
+
+def test_cold_and_unknown_customers_fall_back_to_popular(client: TestClient) -> None:
+    for customer, reason in (("C3", "has no orders"), ("nobody", "unknown customer")):
+        rec = data(client, RECOMMEND, {"c": customer, "first": 3})["recommendations"]
+        assert rec["strategy"] == "POPULAR" and rec["edgeSource"] is None and reason in rec["fallbackReason"]
+        assert [i["product"]["id"] for i in rec["items"]] == ["P1", "P2", "P4"]  # 4, 2, 2 orders; then by id
+
+
+def test_diversify_spreads_categories(client: TestClient) -> None:
+    plain = data(client, RECOMMEND, {"b": ["P1"], "first": 2})["recommendations"]["items"]
+    spread = data(client, RECOMMEND, {"b": ["P1"], "first": 2, "div": True})["recommendations"]["items"]
+    assert [(i["product"]["id"], i["category"]) for i in plain] == [
+        ("P2", "home/lighting"),
+        ("P3", "home/lighting"),
+    ]
+    assert [(i["product"]["id"], i["category"]) for i in spread] == [("P2", "home/lighting"), ("P6", None)]
+
+
+def test_recommendations_need_exactly_one_source(client: TestClient) -> None:
+    assert "exactly one" in error_of(client, "{ recommendations { strategy } }")["message"]
+
+
+# ---------------------------------------------------------------- explain
+
+
+EXPLAIN = """query($a: ID!, $b: ID!) { explain(from: $a, to: $b) { found modelVersion from { id } to { id }
+  steps { kind via baskets lift score associationKind summary from { id } to { id } } } }"""
+
+
+def test_explain_direct_and_via_tags(client: TestClient) -> None:
+    direct = data(client, EXPLAIN, {"a": "P1", "b": "P2"})["explain"]
+    assert direct["found"] and len(direct["steps"]) == 1
+    assert direct["steps"][0]["kind"] in ("BOUGHT_WITH", "LEARNED_ASSOCIATION")
+    # P6 and P3 share the tag "decor" (and P1 -> P6 is a learned edge): the shortest path is one step.
+    via = data(client, EXPLAIN, {"a": "P3", "b": "P6"})["explain"]
+    assert [s["kind"] for s in via["steps"]] in (
+        ["SHARED_TAG"],
+        ["LEARNED_ASSOCIATION", "LEARNED_ASSOCIATION"],
+    )
+    step = via["steps"][0]
+    assert step["from"]["id"] == "P3" and via["steps"][-1]["to"]["id"] == "P6"
+    if step["kind"] == "SHARED_TAG":
+        assert step["via"] == "decor" and "decor" in step["summary"]
+
+
+def test_explain_without_a_path_and_with_unknown_ids(client: TestClient) -> None:
+    none = data(client, EXPLAIN, {"a": "P1", "b": "P7"})["explain"]
+    assert none == {
+        "found": False,
+        "modelVersion": "v2",
+        "from": {"id": "P1"},
+        "to": {"id": "P7"},
+        "steps": [],
+    }
+    error = error_of(client, EXPLAIN, {"a": "P1", "b": "X9"})
+    assert error["message"] == "unknown product id 'X9' in argument 'to'"
+
+
+# ---------------------------------------------------------------- models and jobs
+
+
+def test_model_versions_and_active_model(client: TestClient) -> None:
+    result = data(
+        client,
+        """{ modelVersions { id status createdAt activatedAt params metrics dataWindow jobId edgeCount }
+        activeModel { id status metrics edgeCount } retired: modelVersions(status: "retired") { id } }""",
+    )
+    assert [m["id"] for m in result["modelVersions"]] == ["v2", "v1"]
+    assert result["activeModel"] == {
+        "id": "v2",
+        "status": "active",
+        "metrics": {"overall": {GATE_METRIC: 0.2}},
+        "edgeCount": 7,
+    }
+    assert result["modelVersions"][1]["params"] == {"model": "sage"}
+    assert result["retired"] == [{"id": "v1"}]
+
+
+def test_jobs_and_polling_fields(client: TestClient) -> None:
+    result = data(
+        client,
+        """{ running: job(id: "J2") { id kind state step done total progress finished pollAfterSeconds
+          error options timings result createdAt updatedAt startedAt finishedAt modelVersion { id } }
+        done: job(id: "J1") { state finished pollAfterSeconds modelVersion { id status } }
+        all: jobs { id } succeeded: jobs(state: SUCCEEDED) { id } }""",
+    )
+    running = result["running"]
+    assert running["state"] == "RUNNING" and running["progress"] == 0.3 and not running["finished"]
+    assert running["pollAfterSeconds"] > 0 and running["modelVersion"] is None
+    assert result["done"] == {
+        "state": "SUCCEEDED",
+        "finished": True,
+        "pollAfterSeconds": 0.0,
+        "modelVersion": {"id": "v2", "status": "active"},
+    }
+    assert [j["id"] for j in result["all"]] == ["J2", "J1"] and result["succeeded"] == [{"id": "J1"}]
+    assert error_of(client, '{ job(id: "J404") { id } }')["extensions"]["code"] == "NOT_FOUND"
+
+
+# ---------------------------------------------------------------- protection
+
+
+def test_read_needs_a_key(client: TestClient) -> None:
+    for headers in ({}, {"X-API-Key": "wrong"}):
+        error = error_of(client, '{ product(id: "P1") { id } }', headers=headers)
+        assert error["extensions"]["code"] == "FORBIDDEN" and "X-API-Key" in error["message"]
+    assert data(client, '{ product(id: "P1") { id } }', headers={"Authorization": "Bearer dev-read-key"})
+
+
+def test_mutations_need_the_admin_key(client: TestClient) -> None:
+    mutations = [
+        'mutation { upsertProducts(products: [{id: "N1", title: "New"}]) { __typename } }',
+        'mutation { addReviews(reviews: [{id: "RX", productId: "P1", rating: 5, ts: "2011-01-01T00:00:00"}])'
+        " { __typename } }",
+        'mutation { recordOrders(lines: [{orderId: "OX", ts: "2011-01-01T00:00:00", productId: "P1",'
+        " quantity: 1, unitPrice: 1}]) { __typename } }",
+        "mutation { retrain { __typename } }",
+        'mutation { activateModel(version: "v1") { __typename } }',
+        "mutation { rollbackModel { __typename } }",
+    ]
+    for mutation in mutations:
+        body = gql(client, mutation, headers=READ)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", mutation
+        assert "admin scope" in body["errors"][0]["message"]
+    assert data(client, "{ activeModel { id } }")["activeModel"]["id"] == "v2"  # nothing changed
+    assert error_of(client, '{ product(id: "N1") { id } }')["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_depth_limit_is_named(client: TestClient, settings: Settings) -> None:
+    nested = "product { id }"
+    for _ in range(settings.max_query_depth):
+        nested = f"associations(kind: OBSERVED) {{ {nested} }}"
+    error = error_of(client, f'{{ product(id: "P1") {{ {nested} }} }}')
+    assert f"exceeds maximum operation depth of {settings.max_query_depth}" in error["message"]
+
+
+def test_page_size_limit_is_named(client: TestClient, settings: Settings) -> None:
+    too_many = settings.max_page_size + 1
+    for query in (
+        f"{{ products(first: {too_many}) {{ totalCount }} }}",
+        f'{{ associations(productId: "P1", first: {too_many}) {{ score }} }}',
+        f'{{ recommendations(customerId: "C1", first: {too_many}) {{ strategy }} }}',
+    ):
+        error = error_of(client, query)
+        assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
+        assert (
+            f"exceeds the maximum page size of {settings.max_page_size} (max_page_size)" in error["message"]
+        )
+
+
+def test_token_and_alias_limits(client: TestClient, settings: Settings) -> None:
+    aliases = " ".join(f"a{i}: activeModel {{ id }}" for i in range(settings.max_aliases + 1))
+    assert "aliases" in error_of(client, f"{{ {aliases} }}")["message"]
+    fields = " ".join(["id"] * settings.max_query_tokens)
+    assert "tokens" in error_of(client, f'{{ product(id: "P1") {{ {fields} }} }}')["message"]
+
+
+INJECTIONS = [
+    "' OR 1=1 //",
+    '"}) MATCH (n) DETACH DELETE n //',
+    "x` MATCH (n) DETACH DELETE n //",
+    "\\'; CALL db.clearQueryCaches() //",
+    "lamp) OR (*:*",
+]
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_cypher_injection_in_every_string_argument_is_data(client: TestClient, payload: str) -> None:
+    v = {"p": payload}
+    assert (
+        error_of(client, "query($p: ID!) { product(id: $p) { id } }", v)["extensions"]["code"] == "NOT_FOUND"
+    )
+    assert data(client, "query($p: String) { products(search: $p) { totalCount } }", v)
+    assert (
+        data(client, "query($p: String) { products(tag: $p) { totalCount } }", v)["products"]["totalCount"]
+        == 0
+    )
+    assert (
+        data(client, "query($p: ID) { products(category: $p) { totalCount } }", v)["products"]["totalCount"]
+        == 0
+    )
+    assert (
+        error_of(client, "query($p: String) { products(after: $p) { totalCount } }", v)["extensions"]["code"]
+        == "BAD_INPUT"
+    )
+    assert (
+        error_of(client, "query($p: ID) { similarProducts(productId: $p) { score } }", v)["extensions"][
+            "code"
+        ]
+        == "NOT_FOUND"
+    )
+    assert (
+        error_of(client, "query($p: ID!) { associations(productId: $p) { score } }", v)["extensions"]["code"]
+        == "NOT_FOUND"
+    )
+    assert (
+        data(client, "query($p: ID) { recommendations(customerId: $p) { strategy } }", v)["recommendations"][
+            "strategy"
+        ]
+        == "POPULAR"
+    )
+    assert data(client, "query($p: ID!) { recommendations(basket: [$p]) { unknownProductIds } }", v)[
+        "recommendations"
+    ]["unknownProductIds"] == [payload]
+    assert (
+        error_of(client, 'query($p: ID!) { explain(from: $p, to: "P1") { found } }', v)["extensions"]["code"]
+        == "NOT_FOUND"
+    )
+    assert data(client, "query($p: String) { modelVersions(status: $p) { id } }", v)["modelVersions"] == []
+    assert error_of(client, "query($p: ID!) { job(id: $p) { id } }", v)["extensions"]["code"] == "NOT_FOUND"
+    # The graph is intact.
+    assert data(client, "{ products { totalCount } }")["products"]["totalCount"] == 37
+
+
+# ---------------------------------------------------------------- operations
+
+
+def test_health_ready_and_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True and "5.26" in ready.json()["neo4j"]
+    data(client, 'query Lookup { product(id: "P1") { id } }')
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'affinity_api_request_seconds_count{operation="Lookup",type="query"}' in metrics.text
+    assert 'affinity_api_neo4j_seconds_count{statement="api.product_by_ids"}' in metrics.text
+    assert "affinity_api_errors_total" in metrics.text
+
+
+def test_request_id_is_returned_and_kept(client: TestClient) -> None:
+    response = client.post(
+        "/graphql", json={"query": "{ activeModel { id } }"}, headers={**READ, "X-Request-ID": "abc-123-def"}
+    )
+    assert response.headers["x-request-id"] == "abc-123-def"
+    error = error_of(client, '{ product(id: "nope") { id } }')
+    assert len(error["extensions"]["requestId"]) >= 6
+
+
+def test_graphiql_only_in_development(client: TestClient) -> None:
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code != 200 or "graphiql" not in page.text.lower()  # test environment: no IDE
+
+
+def test_similar_products_by_text_embeds_in_process(client: TestClient) -> None:
+    # The packaged all-MiniLM-L6-v2 encoder, loaded on this first text query (the `ml` extra is installed).
+    query = '{ similarProducts(text: "a lamp for my desk", first: 5) { score product { id } } }'
+    deadline = time.monotonic() + 120
+    while True:  # the encoder loads in the background; meanwhile the API asks to retry
+        body = gql(client, query)
+        if not body.get("errors"):
+            break
+        assert (
+            body["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+            and "retry" in body["errors"][0]["message"]
+        )
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    hits = body["data"]
+    scores = [h["score"] for h in hits["similarProducts"]]
+    assert {h["product"]["id"] for h in hits["similarProducts"]} == {"P1", "P2", "P3", "P4", "P5"}
+    assert scores == sorted(scores, reverse=True)

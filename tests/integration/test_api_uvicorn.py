@@ -1,0 +1,58 @@
+"""`affinity serve`: a real uvicorn process answering over HTTP, with JSON logs, then stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from affinity.settings import Settings
+from tests.integration.test_api_graphql import READ, seeded
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["seeded"]
+
+
+def test_serve_answers_graphql_health_and_metrics(seeded: object, settings: Settings) -> None:
+    base = f"http://127.0.0.1:{settings.api_port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(settings.api_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the API did not come up in 90 s"
+            time.sleep(0.3)
+        assert httpx.get(f"{base}/readyz").json()["ready"] is True
+        response = httpx.post(
+            f"{base}/graphql",
+            json={"query": 'query First { product(id: "P1") { title associations { product { id } } } }'},
+            headers={**READ, "X-Request-ID": "uvicorn-test-1"},
+        )
+        assert response.status_code == 200 and response.headers["x-request-id"] == "uvicorn-test-1"
+        assert response.json()["data"]["product"]["title"] == "Desk lamp"
+        assert 'operation="First"' in httpx.get(f"{base}/metrics").text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert f"{base}/graphql" in out and "/browser/" in out
+    logs = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    request = next(entry for entry in logs if entry.get("request_id") == "uvicorn-test-1")
+    assert request["path"] == "/graphql" and request["status"] == 200 and request["neo4j_round_trips"] == 2
