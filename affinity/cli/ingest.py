@@ -59,7 +59,7 @@ def _progress() -> Iterator[Any]:
         def advance(step: str, done: int, total: int) -> None:
             if step not in tasks:
                 tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], advance=done, total=total)
+            bar.update(tasks[step], completed=done, total=total)
 
         yield advance
 

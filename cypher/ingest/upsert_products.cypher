@@ -1,0 +1,37 @@
+// Ingest: one batch of products with their tags and category.
+// $rows: [{id, title, description, price, tags, tag_source, category_id, hash}];
+// $owned_sources: the TAGGED sources ingest owns (its stale ones are removed, others kept).
+// A product whose ingest_hash equals the row's hash is unchanged and not touched at all, so a
+// second run writes nothing. Everything a product owns is written in the same transaction as its
+// hash: a batch that did not commit left no hash behind and is redone by the next run.
+UNWIND $rows AS row
+MERGE (p:Product {id: row.id})
+WITH p, row, p.ingest_hash AS previous
+WHERE previous IS NULL OR previous <> row.hash
+SET p.title = row.title,
+    p.description = row.description,
+    p.price = row.price,
+    p.ingest_hash = row.hash,
+    p.updated_at = datetime()
+WITH p, row, previous
+CALL (p, row) {
+  MATCH (p)-[old:TAGGED]->(t:Tag)
+  WHERE old.source IN $owned_sources AND NOT t.name IN row.tags
+  DELETE old
+}
+CALL (p, row) {
+  UNWIND row.tags AS name
+  MERGE (t:Tag {name: name})
+  MERGE (p)-[r:TAGGED]->(t)
+  SET r.source = row.tag_source
+}
+CALL (p, row) {
+  MATCH (p)-[old:IN_CATEGORY]->(c:Category)
+  WHERE row.category_id IS NULL OR c.id <> row.category_id
+  DELETE old
+}
+CALL (p, row) {
+  MATCH (c:Category {id: row.category_id})
+  MERGE (p)-[:IN_CATEGORY]->(c)
+}
+RETURN count(*) - count(previous) AS created, count(previous) AS updated

@@ -1,0 +1,254 @@
+"""`affinity ingest` against a real Neo4j: all-or-nothing validation, idempotence, crash and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+
+import cypher
+from affinity.errors import ValidationFailedError
+from affinity.settings import Settings
+from ingest.pipeline import ingest_paths
+
+pytestmark = pytest.mark.integration
+
+GRAPH_NODES = cypher.query("testing.graph_nodes")
+GRAPH_RELATIONSHIPS = cypher.query("testing.graph_relationships")
+PRODUCT_REVIEWS = cypher.query("export.reviews")
+ORDER_CONTENTS = cypher.query("testing.order_contents")
+PRODUCT_LINKS = cypher.query("testing.product_links")
+COUNT_ORDERS = cypher.query("testing.count_orders")
+CLEAR_DATA = cypher.query("testing.clear_data")
+CUSTOMER_HISTORY = cypher.query("explore.customer_history")
+VOLATILE = {"updated_at"}  # set from the clock on every write
+
+
+def make_dataset(directory: Path, *, products: int = 20, orders: int = 30, lines: int = 3) -> Path:
+    """A small consistent shop: products with tags and categories, customers, orders, reviews."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "products.jsonl").open("w") as out:
+        for i in range(products):
+            record = {
+                "id": f"P{i:04d}",
+                "title": f"Product {i}",
+                "description": "plain" if i % 2 else "",
+                "price": 1.5 + i,
+                "tags": [f"colour:c{i % 3}", f"type:t{i % 4}"],
+                "category": ["Home", f"Shelf {i % 2}"],
+            }
+            out.write(json.dumps(record) + "\n")
+    (directory / "customers.csv").write_text(
+        "id,country\n" + "".join(f"C{i:03d},Country {i % 4}\n" for i in range(10))
+    )
+    with (directory / "order_lines.csv").open("w") as out:
+        out.write("order_id,customer_id,ts,product_id,quantity,unit_price\n")
+        for o in range(orders):
+            customer = "" if o % 5 == 0 else f"C{o % 10:03d}"  # every fifth order is a guest's
+            for k in range(lines):
+                product = (o + 7 * k) % products
+                ts = f"2011-03-{1 + o % 28:02d}T10:{o % 60:02d}:00Z"
+                out.write(f"O{o:05d},{customer},{ts},P{product:04d},{k + 1},2.5\n")
+    (directory / "reviews.jsonl").write_text(
+        json.dumps({"id": "R1", "product_id": "P0001", "customer_id": "C001", "rating": 4, "text": "Sturdy",
+                    "ts": "2011-04-01T00:00:00Z"}) + "\n"
+        + json.dumps({"id": "R2", "product_id": "P0001", "rating": 2, "text": "Chipped",
+                      "ts": "2011-04-02T00:00:00Z"}) + "\n"
+    )  # fmt: skip
+    return directory
+
+
+def snapshot(driver: neo4j.Driver, database: str) -> tuple[Counter[str], Counter[str]]:
+    """The graph's content, comparable between runs (volatile properties left out)."""
+
+    def plain(properties: dict[str, Any]) -> str:
+        kept = {key: str(value) for key, value in properties.items() if key not in VOLATILE}
+        return json.dumps(kept, sort_keys=True)
+
+    nodes, _, _ = driver.execute_query(GRAPH_NODES, database_=database)
+    relationships, _, _ = driver.execute_query(GRAPH_RELATIONSHIPS, database_=database)
+    return (
+        Counter(f"{sorted(r['labels'])} {plain(r['properties'])}" for r in nodes),
+        Counter(f"{r['type']} {r['start']} {r['end']} {plain(r['properties'])}" for r in relationships),
+    )
+
+
+def run_ingest(driver: neo4j.Driver, settings: Settings, *paths: Path, **options: Any) -> Any:
+    return ingest_paths(
+        driver, settings.neo4j_database, list(paths), batch_size=options.pop("batch_size", 7), **options
+    )
+
+
+def cli(*args: str, **env: str) -> subprocess.Popen[str]:
+    # The session fixtures put the test servers' AFFINITY_* variables in os.environ.
+    return subprocess.Popen(
+        [sys.executable, "-m", "affinity.cli.main", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_ingest_writes_the_graph_model(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:
+    result = run_ingest(empty_graph, settings, make_dataset(tmp_path / "shop"))
+    created = {kind: outcome.created for kind, outcome in result.outcomes.items()}
+    assert created == {"categories": 3, "products": 20, "customers": 10, "orders": 30, "reviews": 2}
+    assert result.order_lines == 90
+    _, relationships = snapshot(empty_graph, settings.neo4j_database)
+    types = Counter(key.split(" ")[0] for key in relationships.elements())
+    assert types == {"CONTAINS": 90, "PLACED": 24, "TAGGED": 40, "IN_CATEGORY": 20, "SUBCATEGORY_OF": 2,
+                     "REVIEWS": 2, "WROTE": 1}  # fmt: skip
+    records, _, _ = empty_graph.execute_query(
+        ORDER_CONTENTS, orderId="O00001", database_=settings.neo4j_database
+    )
+    assert records[0]["ts"].to_native().isoformat() == "2011-03-02T10:01:00+00:00"
+    assert [(r["qty"], r["product"]) for r in records] == [(1, "P0001"), (2, "P0008"), (3, "P0015")]
+
+
+def test_second_run_changes_nothing(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:
+    shop = make_dataset(tmp_path / "shop")
+    run_ingest(empty_graph, settings, shop)
+    before = snapshot(empty_graph, settings.neo4j_database)
+    again = run_ingest(empty_graph, settings, shop)
+    assert all(outcome.changed == 0 for outcome in again.outcomes.values())
+    assert again.outcomes["orders"].unchanged == 30
+    assert snapshot(empty_graph, settings.neo4j_database) == before
+
+
+def test_an_edited_record_is_updated(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:
+    shop = make_dataset(tmp_path / "shop")
+    run_ingest(empty_graph, settings, shop)
+    (tmp_path / "edit").mkdir()
+    (tmp_path / "edit" / "products.jsonl").write_text(
+        json.dumps(
+            {"id": "P0003", "title": "Renamed", "tags": ["colour:c0"], "category": ["Home", "Shelf 0"]}
+        )
+        + "\n"
+    )
+    result = run_ingest(empty_graph, settings, tmp_path / "edit")
+    assert (result.outcomes["products"].updated, result.outcomes["products"].unchanged) == (1, 0)
+    records, _, _ = empty_graph.execute_query(
+        PRODUCT_LINKS, productId="P0003", database_=settings.neo4j_database
+    )
+    assert records[0].data() == {
+        "title": "Renamed",
+        "price": None,
+        "tags": ["colour:c0"],
+        "categories": ["home/shelf-0"],
+    }
+
+
+MALFORMED = {
+    "bad quoting": ("customers.csv", 'id,country\nC900,"France\nC901,Spain\n', "bad CSV quoting"),
+    "missing column": (
+        "order_lines.csv",
+        "order_id,ts,product_id\nO9,2011-01-01,P0001\n",
+        "quantity: missing column",
+    ),
+    "wrong type": (
+        "order_lines.csv",
+        "order_id,customer_id,ts,product_id,quantity,unit_price\nO9,,2011-01-01,P0001,many,1\n",
+        ":2: quantity: Input should be a valid integer",
+    ),
+    "unknown product": (
+        "order_lines.csv",
+        "order_id,customer_id,ts,product_id,quantity,unit_price\nO9,,2011-01-01,NOPE,1,1\n",
+        ":2: product_id: unknown product 'NOPE'",
+    ),
+    "conflicting duplicate": (
+        "products-again.jsonl",
+        '{"id": "P0002", "title": "Another title"}\n',
+        "title: duplicate product 'P0002' with conflicting values",
+    ),
+    "empty file": ("reviews.jsonl", "", "empty file: no records"),
+    "not UTF-8": ("customers.csv", b"id,country\nC900,Espa\xf1a\n", ":2: not UTF-8: byte 0xf1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_file_writes_nothing(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path, case: str
+) -> None:
+    shop = make_dataset(tmp_path / "shop")
+    name, content, expected = MALFORMED[case]
+    bad = shop / name
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValidationFailedError) as failure:
+        run_ingest(empty_graph, settings, shop)
+    assert any(problem.startswith(str(bad)) and expected in problem for problem in failure.value.problems), (
+        failure.value.problems
+    )
+    assert snapshot(empty_graph, settings.neo4j_database) == (Counter(), Counter())
+
+
+def test_cli_rejects_then_skip_invalid_reports_each_skipped_record(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    shop = make_dataset(tmp_path / "shop", orders=5)
+    lines = shop / "order_lines.csv"
+    lines.write_text(lines.read_text() + "O99999,,2011-01-01T00:00:00Z,NOPE,1,1\n")
+    rejected = cli("ingest", str(shop))
+    output, _ = rejected.communicate(timeout=120)
+    assert rejected.returncode == 1, output
+    assert f"{lines}:17: product_id: unknown product 'NOPE'" in output
+    assert "nothing was written" in output
+    assert snapshot(empty_graph, settings.neo4j_database) == (Counter(), Counter())
+
+    accepted = cli("ingest", "--skip-invalid", str(shop))
+    output, _ = accepted.communicate(timeout=120)
+    assert accepted.returncode == 0, output
+    assert f"skipped {lines}:17: product_id: unknown product 'NOPE'" in output
+    records, _, _ = empty_graph.execute_query(COUNT_ORDERS, database_=settings.neo4j_database)
+    assert records[0]["n"] == 5
+
+
+def test_crash_mid_ingest_then_rerun_equals_a_clean_run(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    shop = make_dataset(tmp_path / "shop", products=200, orders=4000, lines=4)
+    process = cli("ingest", str(shop), AFFINITY_INGEST_BATCH_SIZE="40")
+    deadline = time.monotonic() + 120
+    written = 0
+    while written < 300 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        records, _, _ = empty_graph.execute_query(COUNT_ORDERS, database_=settings.neo4j_database)
+        written = records[0]["n"]
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    records, _, _ = empty_graph.execute_query(COUNT_ORDERS, database_=settings.neo4j_database)
+    assert 0 < records[0]["n"] < 4000, "the kill should land mid-ingest"
+
+    resumed = run_ingest(empty_graph, settings, shop, batch_size=500)
+    assert resumed.outcomes["orders"].unchanged == records[0]["n"]  # committed batches are kept as they are
+    assert resumed.outcomes["orders"].created == 4000 - records[0]["n"]
+    after_crash = snapshot(empty_graph, settings.neo4j_database)
+
+    with empty_graph.session(database=settings.neo4j_database) as session:
+        session.run(CLEAR_DATA).consume()
+    run_ingest(empty_graph, settings, shop, batch_size=500)
+    assert snapshot(empty_graph, settings.neo4j_database) == after_crash
+
+
+def test_reviews_reach_the_training_export(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    run_ingest(empty_graph, settings, make_dataset(tmp_path / "shop"))
+    records, _, _ = empty_graph.execute_query(
+        PRODUCT_REVIEWS, after="", batch_size=10, max_reviews=5, database_=settings.neo4j_database
+    )
+    assert [(r["key"], r["texts"]) for r in records] == [("P0001", ["Chipped", "Sturdy"])]
+    history, _, _ = empty_graph.execute_query(
+        CUSTOMER_HISTORY, customerId="C001", database_=settings.neo4j_database
+    )
+    assert len(history) == 3  # orders 1, 11, 21 of customer C001, newest first
+    assert [row["order"] for row in history] == ["O00021", "O00011", "O00001"]

@@ -1,0 +1,109 @@
+"""The Online Retail adapter and the tagging rules, on a small hand-made raw file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.online_retail import load_online_retail, write_dataset
+from ingest.readers import read_file
+from ingest.tagging import classify, words_of
+from ingest.validation import validate
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+RAW = (
+    HEADER
+    + "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
+    + "536365,71053,WHITE  METAL LANTERN ,6,2010-12-01 08:26:00,3.39,17850,United Kingdom\n"
+    + "536365,71053,WHITE METAL LANTERN,2,2010-12-01 08:27:00,4.00,17850,United Kingdom\n"  # repeated line
+    + "536366,85123a,WHITE HANGING HEART T-LIGHT HOLDER,1,2010-12-02 09:00:00,2.95,,United Kingdom\n"  # guest
+    + "536367,85123A,CREAM HANGING HEART T-LIGHT HOLDER,1,2010-12-03 09:00:00,3.15,17850,France\n"
+    + "C536368,85123A,WHITE HANGING HEART T-LIGHT HOLDER,-1,2010-12-03 10:00:00,2.55,17850,United Kingdom\n"
+    + "536369,POST,POSTAGE,1,2010-12-03 11:00:00,18.00,12345,Germany\n"
+    + "536369,23444,Next Day Carriage,1,2010-12-03 11:00:00,15.00,12345,Germany\n"
+    + "536369,DCGSSGIRL,GIRLS PARTY BAG,1,2010-12-03 11:00:00,3.29,12345,Germany\n"
+    + "536369,gift_0001_20,Dotcomgiftshop Gift Voucher £20.00,1,2010-12-03 11:00:00,16.67,12345,Germany\n"
+    + "536370,21730,damaged,-5,2010-12-04 11:00:00,0,,United Kingdom\n"
+    + "536371,21730,,3,2010-12-04 11:00:00,1.00,,United Kingdom\n"
+    + "A563185,B,Adjust bad debt,1,2011-08-12 14:50:00,11062.06,,United Kingdom\n"
+)
+
+
+def raw_file(tmp_path: Path) -> Path:
+    path = tmp_path / "raw.csv.gz"
+    path.write_bytes(gzip.compress(RAW.encode("utf-8")))
+    return path
+
+
+def test_cleaning_rules(tmp_path: Path) -> None:
+    data = load_online_retail(raw_file(tmp_path))
+    assert data.report.rows == 13
+    assert data.report.kept_rows == 5
+    assert dict(data.report.dropped) == {
+        "cancellation": 1,
+        "not a product code": 4,
+        "quantity <= 0": 1,
+        "no description": 1,
+        "adjustment invoice": 1,
+    }
+    products = {product.id: product for product in data.products}
+    assert set(products) == {"85123A", "71053"}  # the lower-case variant code is the same product
+    holder = products["85123A"]
+    assert holder.title == "WHITE HANGING HEART T-LIGHT HOLDER"  # most frequent description
+    assert holder.description == "CREAM HANGING HEART T-LIGHT HOLDER"
+    assert holder.price == 2.95  # median of 2.55, 2.95, 3.15
+    assert holder.tag_source == "rules"
+    assert holder.category == ("Home Decor", "Candles & Lighting")
+    assert products["71053"].title == "WHITE METAL LANTERN"  # spaces collapsed, both spellings merged
+
+
+def test_orders_customers_and_lines(tmp_path: Path) -> None:
+    data = load_online_retail(raw_file(tmp_path))
+    lines = {(line.order_id, line.product_id): line for line in data.order_lines}
+    assert set(lines) == {
+        ("536365", "85123A"),
+        ("536365", "71053"),
+        ("536366", "85123A"),
+        ("536367", "85123A"),
+    }
+    lantern = lines[("536365", "71053")]
+    assert lantern.quantity == 8  # repeated lines merged
+    assert lantern.unit_price == round((6 * 3.39 + 2 * 4.00) / 8, 4)  # quantity-weighted
+    assert lantern.ts == datetime(2010, 12, 1, 8, 26, tzinfo=UTC)  # the invoice's earliest time
+    assert lines[("536366", "85123A")].customer_id is None  # guest order
+    assert [(customer.id, customer.country) for customer in data.customers] == [("17850", "United Kingdom")]
+
+
+def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
+    data = load_online_retail(raw_file(tmp_path))
+    paths = write_dataset(data, tmp_path / "out")
+    assert [path.name for path in paths] == ["products.jsonl", "customers.jsonl", "order_lines.csv.gz"]
+    first_bytes = [path.read_bytes() for path in paths]
+    dataset = validate([read_file(path) for path in paths], lambda label, ids: set())
+    assert dataset.problems == []
+    assert len(dataset.orders) == 3
+    assert sorted(product.id for product in dataset.products) == ["71053", "85123A"]
+    record = json.loads(paths[0].read_text().splitlines()[0])
+    assert set(record) == {"id", "title", "description", "price", "tags", "tag_source", "category"}
+    write_dataset(load_online_retail(raw_file(tmp_path)), tmp_path / "out")
+    assert [path.read_bytes() for path in paths] == first_bytes  # byte-identical on a re-run
+
+
+def test_tagging_rules() -> None:
+    assert words_of("T-LIGHT holder, 3 pcs") == " T LIGHT HOLDER PCS "
+    holder = classify("WHITE HANGING HEART T-LIGHT HOLDER")
+    assert holder.category == ("Home Decor", "Candles & Lighting")
+    assert set(holder.tags) >= {"colour:white", "theme:love", "type:candle-holder", "type:decoration"}
+    assert classify("PACK OF 72 RETROSPOT CAKE CASES").category == ("Kitchen & Dining", "Baking")
+    assert "theme:polka-dot" in classify("PACK OF 72 RETROSPOT CAKE CASES").tags
+    assert classify("IVORY KNITTED MUG COSY").tags == (
+        "colour:cream",
+        "material:textile",
+        "type:mug",
+    )
+    assert classify("KEY RING BAUBLE").category == ("Fashion & Accessories", "Small Accessories")
+    # Whole words only: RED does not match REDUCED, TIN does not match TINY.
+    assert classify("REDUCED TINY THING") == classify("THING")
+    assert classify("THING").category == ("Other", "Other")
