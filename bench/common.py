@@ -1,0 +1,81 @@
+"""Shared by the benchmarks: an isolated Neo4j (own home, free ports) and a machine description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import neo4j
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def isolate(prefix: str) -> Path:
+    """Point every AFFINITY_* setting at a throwaway home and free ports; call before reading settings."""
+    run_dir = Path(tempfile.mkdtemp(prefix=f"affinity-bench-{prefix}-"))
+    bolt, http = free_port(), free_port()
+    os.environ.update(
+        {
+            "AFFINITY_ENVIRONMENT": "test",
+            "AFFINITY_DATA_DIR": str(run_dir),
+            "AFFINITY_MODEL_DIR": str(run_dir / "models"),
+            "AFFINITY_NEO4J_URI": f"bolt://127.0.0.1:{bolt}",
+            "AFFINITY_NEO4J_BOLT_PORT": str(bolt),
+            "AFFINITY_NEO4J_HTTP_PORT": str(http),
+            "AFFINITY_NEO4J_PASSWORD": "affinity-bench-password",
+            "AFFINITY_NEO4J_HEAP": "1g",
+            "AFFINITY_NEO4J_PAGECACHE": "1g",
+        }
+    )
+    return run_dir
+
+
+@contextmanager
+def neo4j_running() -> Iterator[neo4j.Driver]:
+    """Start the isolated server, migrate it, yield a driver; stop it afterwards."""
+    from affinity import neo4j_server
+    from affinity.db import connect
+    from affinity.settings import get_settings
+    from graph_schema import migrate
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    neo4j_server.start(settings)
+    try:
+        driver = connect(settings, wait_s=60)
+        try:
+            migrate(driver, settings.neo4j_database)
+            yield driver
+        finally:
+            driver.close()
+    finally:
+        neo4j_server.stop(settings)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.0f} GiB RAM, {system}"
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
