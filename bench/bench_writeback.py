@@ -79,7 +79,7 @@ def main() -> None:
             )
     text = f"""## Learned-edge write-back
 
-Command: `.venv/bin/python bench/bench_writeback.py --products {args.products} --k {args.k} --runs {args.runs}`
+Command: `bench/bench_writeback.py --products {args.products} --k {args.k} --runs {args.runs}`
 
 Machine: {machine()}; Neo4j 5.26 Community, local, isolated. {len(rows):,} `ASSOCIATED` edges
 ({args.products:,} products x top-{args.k}); batched = `workers.versions.write_edges` ({args.batch_size} rows

@@ -1,0 +1,77 @@
+"""Text-embedding throughput (texts/s) of :class:`training.embedding.TextEmbedder`.
+
+    .venv/bin/python bench/bench_embedding.py [--texts 1024] [--runs 3] [--device auto] [--out FILE]
+
+Texts are the shipped catalogue's product texts (``var/datasets/online-retail``, else synthetic).
+Compared in the same run: batches sorted by length (what the embedder does) against unsorted
+batches (the naive way), at several batch sizes; medians of ``--runs`` runs after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_training import machine, median_time, write  # noqa: E402
+
+from training.embedding import TextEmbedder, product_text  # noqa: E402
+from training.snapshot import from_dataset_dir  # noqa: E402
+from training.synthetic import make_synthetic_snapshot  # noqa: E402
+
+
+def texts(n: int) -> tuple[list[str], str]:
+    directory = ROOT / "var" / "datasets" / "online-retail"
+    if (directory / "products.jsonl").exists():
+        products, source = from_dataset_dir(directory).products, "Online Retail product texts"
+    else:
+        products, source = make_synthetic_snapshot(n, 10).products, "synthetic product texts"
+    out = [product_text(p) for p in products]
+    while len(out) < n:
+        out += out
+    return out[:n], source
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--texts", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-sizes", default="32,64,128")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sample, source = texts(args.texts)
+    lengths = sorted(len(t) for t in sample)
+    lines = [
+        "### Text embedding throughput",
+        "",
+        f"{machine()}",
+        "",
+        f"{len(sample)} {source} (characters: median {lengths[len(lengths) // 2]}, max {lengths[-1]}); "
+        f"all-MiniLM-L6-v2, max 128 tokens; median of {args.runs} runs after a warm-up.",
+        "",
+        "| device | batch | sorted by length (texts/s) | unsorted, naive (texts/s) | ratio |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for batch in (int(b) for b in args.batch_sizes.split(",")):
+        embedder = TextEmbedder(device=args.device, batch_size=batch)
+        fast, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=True), args.runs)
+        slow, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=False), args.runs)
+        lines.append(
+            f"| {embedder.device} | {batch} | {len(sample) / fast:,.0f} | {len(sample) / slow:,.0f} "
+            f"| {slow / fast:.2f}x |"
+        )
+        print(lines[-1], flush=True)
+    write(args.out, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""GNN training time per epoch against graph size, per encoder.
+
+    .venv/bin/python bench/bench_training.py [--sizes 1000,4000,16000] [--epochs 3] [--device auto]
+
+Graphs are synthetic catalogues (:func:`training.synthetic.make_synthetic_snapshot`, baskets 4x the
+products) with 384-d random text features, plus the shipped Online Retail graph when its converted
+files exist (its own text embeddings come from the cache ``affinity eval`` writes, else random).
+Each epoch is ``steps_per_epoch`` full-batch steps (cold-start masks, edge dropout, fresh pairs and
+negatives, forward, sampled softmax, backward); the table gives the median epoch time over
+``--epochs`` epochs after one warm-up epoch, the graph build time, nodes and edges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from training.embedding import resolve_device  # noqa: E402
+from training.graph import ContentEncoder, build_graph  # noqa: E402
+from training.interactions import decay_weights  # noqa: E402
+from training.sampling import NegativeSampler, PairSampler  # noqa: E402
+from training.snapshot import CatalogueSnapshot, from_dataset_dir  # noqa: E402
+from training.split import TimeSplit, make_split  # noqa: E402
+from training.synthetic import make_synthetic_snapshot, random_embeddings  # noqa: E402
+from training.train import TrainParams, _build_model, train_epoch  # noqa: E402
+
+# Helpers shared with bench_embedding.py and bench_scoring.py (which import them from here).
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs (torch threads {torch.get_num_threads()}), {gpu}; "
+        f"torch {torch.__version__}; load average at start {load:.1f}"
+    )
+
+
+def median_time(fn: Callable[[], object], runs: int, warmup: int = 1) -> tuple[float, list[float]]:
+    """Median wall seconds of ``runs`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def write(out: Path | None, text: str) -> None:
+    print(text)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def catalogues(sizes: list[int]) -> list[tuple[str, CatalogueSnapshot, np.ndarray]]:
+    out = []
+    directory = ROOT / "var" / "datasets" / "online-retail"
+    if (directory / "products.jsonl").exists():
+        snap = from_dataset_dir(directory)
+        emb = random_embeddings(len(snap.products), 384, seed=1)
+        out.append(("Online Retail", snap, emb))
+    for n in sizes:
+        snap = make_synthetic_snapshot(n, 4 * n, n_themes=max(10, n // 100), mean_basket=12, seed=n)
+        out.append((f"synthetic {n:,}", snap, random_embeddings(n, 384, seed=n)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,4000,16000")
+    parser.add_argument("--encoders", default="sage,gat,gcn")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=16)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    lines = [
+        "### GNN training time per epoch",
+        "",
+        machine(),
+        "",
+        f"Device {device}; {args.steps} full-batch steps per epoch (1024 positive pairs, 1024 shared "
+        f"negatives, 20% nodes hidden, 20% edge dropout), hidden 128, 2 layers; median of "
+        f"{args.epochs} epochs after a warm-up epoch.",
+        "",
+        "| graph | nodes | edges | build (s) | encoder | epoch (s) | per step (ms) |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: |",
+    ]
+    for label, snap, emb in catalogues([int(s) for s in args.sizes.split(",")]):
+        split = TimeSplit.for_training(snap.time_range()[1], val_days=28)
+        data = make_split(snap, split)
+        ref = split.val_start.timestamp()
+        start = time.perf_counter()
+        graph = build_graph(snap.products, data.fit, ref, emb, ContentEncoder.fit(snap.products), 60.0, 32)
+        build_s = time.perf_counter() - start
+        graph = graph.to(device)
+        for encoder in args.encoders.split(","):
+            params = TrainParams(encoder=encoder, steps_per_epoch=args.steps)
+            torch.manual_seed(0)
+            model = _build_model(params, graph.num_features).to(device)
+            opt = torch.optim.Adam(model.parameters(), lr=params.lr)
+            pairs = PairSampler(data.fit, decay_weights(data.fit.ts, ref, 120.0))
+            negatives = NegativeSampler.create(data.fit)
+            rng = np.random.default_rng(0)
+            gen = torch.Generator().manual_seed(0)
+
+            def one_epoch(m=model, g=graph, pr=pairs, ng=negatives, o=opt, p=params, r=rng, ge=gen) -> float:
+                return train_epoch(m, g, pr, ng, o, p, r, ge)
+
+            epoch_s, _ = median_time(one_epoch, args.epochs)
+            lines.append(
+                f"| {label} | {graph.num_nodes:,} | {graph.edge_index.shape[1]:,} | {build_s:.1f} "
+                f"| {encoder} | {epoch_s:.2f} | {1000 * epoch_s / args.steps:.0f} |"
+            )
+            print(lines[-1], flush=True)
+    write(args.out, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
