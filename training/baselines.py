@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from training.evaluate import EvalQueries, EvalResult, evaluate_recommender
-from training.interactions import DAY_S, CSR, BasketArrays, cooccurrence, decay_weights, item_counts
+from training.interactions import CSR, DAY_S, BasketArrays, cooccurrence, decay_weights, item_counts
 from training.recommender import Recommender, ScoreRecommender
 
 __all__ = [

@@ -28,6 +28,7 @@ from training.snapshot import ProductText
 __all__ = [
     "DEFAULT_TEXT_MODEL",
     "TextEmbedder",
+    "embed_with_cache",
     "product_text",
     "resolve_device",
     "resolve_model_path",
@@ -161,6 +162,40 @@ class TextEmbedder:
             progress("embed", min(start + self.batch_size, n), n)
         return out
 
-    def embed_products(self, products: Sequence[ProductText], progress: Progress = _no_progress) -> FloatArray:
+    def embed_products(
+        self, products: Sequence[ProductText], progress: Progress = _no_progress
+    ) -> FloatArray:
         """Embed :func:`product_text` of each product, ``(len(products), dim)``."""
         return self.embed([product_text(p) for p in products], progress=progress)
+
+
+def embed_with_cache(
+    products: Sequence[ProductText],
+    cache_path: Path | None,
+    model: str = DEFAULT_TEXT_MODEL,
+    device: str = "auto",
+    batch_size: int = 64,
+    progress: Progress = _no_progress,
+) -> FloatArray:
+    """``(N, D)`` embeddings of ``products``, reusing vectors cached by text hash in ``cache_path``
+    (an ``.npz`` of ``hashes`` and ``vectors``) and embedding only new or changed texts.
+
+    For the CLI and benchmarks; the pipeline keeps its vectors in Neo4j (``Product.embedding``).
+    """
+    texts = [product_text(p) for p in products]
+    hashes = [text_hash(t, model) for t in texts]
+    cached: dict[str, FloatArray] = {}
+    if cache_path is not None and cache_path.exists():
+        with np.load(cache_path, allow_pickle=False) as data:
+            cached = {str(h): v for h, v in zip(data["hashes"], data["vectors"], strict=True)}
+    todo = sorted({i for i, h in enumerate(hashes) if h not in cached})
+    if todo:
+        embedder = TextEmbedder(model, device=device, batch_size=batch_size)
+        vectors = embedder.embed([texts[i] for i in todo], progress=progress)
+        for i, v in zip(todo, vectors, strict=True):
+            cached[hashes[i]] = v
+        if cache_path is not None:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            keys = sorted(cached)
+            np.savez(cache_path, hashes=np.array(keys), vectors=np.stack([cached[k] for k in keys]))
+    return np.stack([cached[h] for h in hashes]).astype(np.float32)

@@ -18,10 +18,18 @@ import numpy as np
 import numpy.typing as npt
 
 from training.interactions import BasketArrays
-from training.metrics import RankingMetrics
+from training.metrics import RankingMetrics, pair_metrics
 from training.recommender import Recommender
 
-__all__ = ["EvalQueries", "EvalResult", "build_queries", "evaluate_recommender", "evaluate_top_k", "hit_matrix"]
+__all__ = [
+    "EvalQueries",
+    "EvalResult",
+    "bootstrap_difference",
+    "build_queries",
+    "evaluate_recommender",
+    "evaluate_top_k",
+    "hit_matrix",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -48,6 +56,26 @@ class EvalQueries:
 
     def __len__(self) -> int:
         return len(self.q)
+
+    def subset(self, pair_mask: BoolArray) -> EvalQueries:
+        """The pairs where ``pair_mask`` ``(P,)`` is true (keep whole baskets for a fair split)."""
+        q = self.q[pair_mask]
+        basket = self.basket[pair_mask]
+        kept = np.zeros(self.n_baskets, dtype=np.bool_)
+        kept[basket] = True
+        keys = self.keys[kept[self.keys // self.n_products]]
+        unique_q, q_slot = np.unique(q, return_inverse=True)
+        return EvalQueries(
+            q=q,
+            basket=basket,
+            n_targets=self.n_targets[pair_mask],
+            warm=self.warm[pair_mask],
+            keys=keys,
+            unique_q=unique_q.astype(np.int64),
+            q_slot=q_slot.astype(np.int64),
+            n_products=self.n_products,
+            n_baskets=self.n_baskets,
+        )
 
 
 def build_queries(test: BasketArrays, warm_products: BoolArray) -> EvalQueries:
@@ -82,7 +110,7 @@ def hit_matrix(queries: EvalQueries, ranked: IntArray) -> BoolArray:
     probe = queries.basket[:, None] * queries.n_products + lists
     pos = np.searchsorted(queries.keys, probe)
     pos = np.minimum(pos, len(queries.keys) - 1)
-    hits = (queries.keys[pos] == probe) & (lists >= 0) & (lists != queries.q[:, None])
+    hits: BoolArray = (queries.keys[pos] == probe) & (lists >= 0) & (lists != queries.q[:, None])
     return hits
 
 
@@ -124,3 +152,44 @@ def evaluate_top_k(queries: EvalQueries, ranked: IntArray) -> EvalResult:
 def evaluate_recommender(recommender: Recommender, queries: EvalQueries, k: int = 10) -> EvalResult:
     """Rank each distinct query once with ``recommender.top_k`` and score all pairs."""
     return evaluate_top_k(queries, recommender.top_k(queries.unique_q, k))
+
+
+def bootstrap_difference(
+    queries: EvalQueries,
+    ranked_a: IntArray,
+    ranked_b: IntArray,
+    metric: str = "recall",
+    subset: BoolArray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Mean difference ``a - b`` of a per-pair metric with a 95% paired bootstrap interval.
+
+    Pairs of one basket are not independent, so whole test baskets are resampled: with per-basket
+    sums :math:`S_b` of the pair differences and pair counts :math:`n_b`, each replicate draws
+    baskets with replacement (multiplicities :math:`w`) and takes :math:`\\sum w_b S_b / \\sum w_b n_b`.
+
+    Args:
+        ranked_a, ranked_b: ``(U, K)`` lists of ``queries.unique_q`` for the two methods.
+        metric: ``"hr"``, ``"recall"`` or ``"ndcg"``.
+        subset: ``(P,)`` pairs to use (e.g. ``queries.warm``); all by default.
+
+    Returns:
+        ``(difference, low, high)``.
+    """
+    which = {"hr": 0, "recall": 1, "ndcg": 2}[metric]
+    a = pair_metrics(hit_matrix(queries, ranked_a), queries.n_targets)[which]
+    b = pair_metrics(hit_matrix(queries, ranked_b), queries.n_targets)[which]
+    keep = np.ones(len(a), dtype=np.bool_) if subset is None else subset
+    baskets, inverse = np.unique(queries.basket[keep], return_inverse=True)
+    sums = np.bincount(inverse, weights=(a - b)[keep], minlength=len(baskets))
+    counts = np.bincount(inverse, minlength=len(baskets)).astype(np.float64)
+    if len(baskets) == 0:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    reps = np.empty(n_boot)
+    for r in range(n_boot):
+        w = np.bincount(rng.integers(0, len(baskets), size=len(baskets)), minlength=len(baskets))
+        reps[r] = (w @ sums) / max(float(w @ counts), 1.0)
+    low, high = np.percentile(reps, [2.5, 97.5])
+    return float(sums.sum() / counts.sum()), float(low), float(high)

@@ -69,11 +69,13 @@ class ContentEncoder:
     price_std: float
 
     @classmethod
-    def fit(cls, products: Sequence[ProductText], max_tags: int = 256, min_products: int = 2) -> ContentEncoder:
+    def fit(
+        cls, products: Sequence[ProductText], max_tags: int = 256, min_products: int = 2
+    ) -> ContentEncoder:
         counts = Counter(tag for p in products for tag in set(p.tags))
-        vocab = sorted(
-            (t for t, c in counts.items() if c >= min_products), key=lambda t: (-counts[t], t)
-        )[:max_tags]
+        vocab = sorted((t for t, c in counts.items() if c >= min_products), key=lambda t: (-counts[t], t))[
+            :max_tags
+        ]
         prices = np.log1p([max(p.price, 0.0) for p in products if p.price is not None] or [0.0])
         return cls(tuple(sorted(vocab)), float(np.mean(prices)), float(np.std(prices) or 1.0))
 
@@ -146,7 +148,9 @@ class ProductGraph:
 
     def to_data(self) -> Data:
         """As ``torch_geometric.data.Data(x, edge_index, edge_weight)``."""
-        return Data(x=self.x(), edge_index=self.edge_index, edge_weight=self.edge_weight, num_nodes=self.num_nodes)
+        return Data(
+            x=self.x(), edge_index=self.edge_index, edge_weight=self.edge_weight, num_nodes=self.num_nodes
+        )
 
 
 def structure_features(

@@ -25,10 +25,11 @@ import torch
 from training.snapshot import Basket
 
 __all__ = [
-    "DAY_S",
     "CSR",
+    "DAY_S",
     "BasketArrays",
     "cooccurrence",
+    "customer_cooccurrence",
     "decay_weights",
     "item_counts",
 ]
@@ -46,27 +47,32 @@ class BasketArrays:
     """Baskets in CSR form over a fixed product index of size ``n_products``.
 
     Shapes: ``indptr`` ``(B + 1,)`` int64, ``items`` ``(L,)`` int64 (distinct within a basket),
-    ``ts`` ``(B,)`` float64 epoch seconds.
+    ``ts`` ``(B,)`` float64 epoch seconds, ``customers`` ``(B,)`` int64 customer index (``-1``: guest).
     """
 
     indptr: IntArray
     items: IntArray
     ts: Float64Array
     n_products: int
+    customers: IntArray
 
     @classmethod
     def from_baskets(cls, baskets: Sequence[Basket], index: dict[str, int]) -> BasketArrays:
         """Map baskets onto ``index`` (product id -> position); unknown ids and repeats are dropped."""
         sizes = np.zeros(len(baskets), dtype=np.int64)
         items: list[int] = []
+        customer_index: dict[str, int] = {}
+        customers = np.full(len(baskets), -1, dtype=np.int64)
         for b, basket in enumerate(baskets):
+            if basket.customer_id is not None:
+                customers[b] = customer_index.setdefault(basket.customer_id, len(customer_index))
             seen = dict.fromkeys(index[p] for p in basket.product_ids if p in index)
             items.extend(seen)
             sizes[b] = len(seen)
         indptr = np.zeros(len(baskets) + 1, dtype=np.int64)
         np.cumsum(sizes, out=indptr[1:])
         ts = np.array([b.ts.timestamp() for b in baskets], dtype=np.float64)
-        return cls(indptr, np.asarray(items, dtype=np.int64), ts, len(index))
+        return cls(indptr, np.asarray(items, dtype=np.int64), ts, len(index), customers)
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -87,7 +93,9 @@ class BasketArrays:
         sizes = self.sizes[mask]
         indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=indptr[1:])
-        return BasketArrays(indptr, self.items[keep_lines], self.ts[mask], self.n_products)
+        return BasketArrays(
+            indptr, self.items[keep_lines], self.ts[mask], self.n_products, self.customers[mask]
+        )
 
     def window(self, start_s: float | None, end_s: float | None) -> BasketArrays:
         """Baskets with ``start_s <= ts < end_s`` (epoch seconds; ``None`` is open)."""
@@ -156,9 +164,7 @@ class CSR:
         return rows, self.indices, self.data
 
     @classmethod
-    def from_coo(
-        cls, rows: IntArray, cols: IntArray, values: FloatArray, shape: tuple[int, int]
-    ) -> CSR:
+    def from_coo(cls, rows: IntArray, cols: IntArray, values: FloatArray, shape: tuple[int, int]) -> CSR:
         """Build from (possibly repeated) coordinates; repeats are summed."""
         keys = rows.astype(np.int64) * shape[1] + cols.astype(np.int64)
         uniq, inverse = np.unique(keys, return_inverse=True)
@@ -208,13 +214,56 @@ def cooccurrence(baskets: BasketArrays, weights: Float64Array | None = None) -> 
         mw = torch.sparse_coo_tensor(
             torch.stack([cols, rows]), torch.from_numpy(line_w), (n, len(baskets))
         ).coalesce()
-        c = (mw.to_sparse_csr() @ m.to_sparse_csr()).to_sparse_coo().coalesce()
+        product = mw.to_sparse_csr() @ m.to_sparse_csr()
+        c = product.to_sparse_coo().coalesce()  # type: ignore[no-untyped-call]
     idx = c.indices().numpy()
     val = c.values().numpy().astype(np.float32)
     off = idx[0] != idx[1]
     r, col, v = idx[0][off], idx[1][off], val[off]
+    # The CSR product does not sort columns (and its COO view claims to be coalesced): sort here.
+    order = np.argsort(r * n + col, kind="stable")
+    r, col, v = r[order], col[order], v[order]
     counts = np.bincount(r, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    # coalesce() sorts by (row, col), so the rows are already column-sorted.
     return CSR(indptr, col.astype(np.int64), v, (n, n))
+
+
+def _sparse_gram(rows: IntArray, cols: IntArray, values: FloatArray, n_rows: int, n: int) -> CSR:
+    """:math:`M^\\top M` without the diagonal for :math:`M` ``(n_rows, n)`` given as coordinates."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        r = torch.from_numpy(rows)
+        c = torch.from_numpy(cols)
+        v = torch.from_numpy(values.astype(np.float32))
+        m = torch.sparse_coo_tensor(torch.stack([r, c]), v, (n_rows, n)).coalesce()
+        mt = torch.sparse_coo_tensor(torch.stack([c, r]), v, (n, n_rows)).coalesce()
+        g = (mt.to_sparse_csr() @ m.to_sparse_csr()).to_sparse_coo()  # type: ignore[no-untyped-call]
+    idx = g.indices().numpy()
+    val = g.values().numpy().astype(np.float32)
+    off = idx[0] != idx[1]
+    return CSR.from_coo(idx[0][off], idx[1][off], val[off], (n, n))
+
+
+def customer_cooccurrence(
+    baskets: BasketArrays, weights: Float64Array | None = None
+) -> tuple[CSR, FloatArray]:
+    """Customer-level co-occurrence: products bought by the same customers, in any of their orders.
+
+    With :math:`A_{ui} = \\log(1 + \\sum_{b \\in u} w_b [i \\in b])` (customer :math:`u`, guests left
+    out), returns :math:`A^\\top A` without its diagonal, ``(N, N)``, and the diagonal
+    :math:`\\sum_u A_{ui}^2`, ``(N,)`` (for cosine normalisation).
+    """
+    n = baskets.n_products
+    line_c = np.repeat(baskets.customers, baskets.sizes)
+    line_w = np.ones(len(line_c)) if weights is None else np.repeat(weights, baskets.sizes)
+    keep = line_c >= 0
+    n_customers = int(baskets.customers.max()) + 1 if len(baskets.customers) else 0
+    if not keep.any() or n_customers == 0:
+        empty = CSR(np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), (n, n))
+        return empty, np.zeros(n, dtype=np.float32)
+    a = CSR.from_coo(line_c[keep], baskets.items[keep], line_w[keep].astype(np.float32), (n_customers, n))
+    rows, cols, vals = a.to_coo()
+    vals = np.log1p(vals).astype(np.float32)
+    diag = np.bincount(cols, weights=vals.astype(np.float64) ** 2, minlength=n).astype(np.float32)
+    return _sparse_gram(rows, cols, vals, n_customers, n), diag

@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-__all__ = ["Recommender", "ScoreRecommender", "fill_from_fallback", "top_k_rows"]
+__all__ = [
+    "DotRecommender",
+    "Recommender",
+    "ScoreRecommender",
+    "fill_from_fallback",
+    "top_k_dot",
+    "top_k_rows",
+]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -57,6 +64,55 @@ def top_k_rows(scores: FloatArray, query_idx: IntArray, k: int) -> tuple[IntArra
         idx_np = np.pad(idx_np, ((0, 0), (0, pad)), constant_values=-1)
         val_np = np.pad(val_np, ((0, 0), (0, pad)), constant_values=-np.inf)
     return idx_np, val_np
+
+
+def top_k_dot(
+    queries: FloatArray,
+    table: FloatArray,
+    k: int,
+    exclude: IntArray | None = None,
+    chunk: int = 65_536,
+) -> tuple[IntArray, FloatArray]:
+    """Top-``k`` rows of ``table`` by dot product with each query, over candidate chunks.
+
+    Args:
+        queries: ``(B, D)`` query vectors.
+        table: ``(N, D)`` candidate vectors.
+        k: list length (clipped to ``N``).
+        exclude: ``(B,)`` a candidate index to leave out per query (its own row), or ``-1``.
+        chunk: candidates scored at a time; memory is :math:`O(B \\cdot \\text{chunk})`, not
+            :math:`O(B \\cdot N)`, with a running top-k merged after each chunk.
+
+    Returns:
+        ``(B, k)`` indices and scores, best first.
+    """
+    q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+    b, n = q.shape[0], table.shape[0]
+    k_eff = min(k, n)
+    best_v = torch.full((b, k_eff), float("-inf"))
+    best_i = torch.full((b, k_eff), -1, dtype=torch.long)
+    ex = None if exclude is None else torch.from_numpy(np.asarray(exclude, dtype=np.int64))
+    rows = torch.arange(b)
+    for start in range(0, n, chunk):
+        block = torch.from_numpy(np.ascontiguousarray(table[start : start + chunk], dtype=np.float32))
+        s = q @ block.T  # (B, c)
+        if ex is not None:
+            local = ex - start
+            inside = (local >= 0) & (local < block.shape[0])
+            s[rows[inside], local[inside]] = float("-inf")
+        kk = min(k_eff, s.shape[1])
+        v, i = torch.topk(s, kk, dim=1)
+        merged_v = torch.cat([best_v, v], dim=1)
+        merged_i = torch.cat([best_i, i + start], dim=1)
+        best_v, pos = torch.topk(merged_v, k_eff, dim=1)
+        best_i = torch.gather(merged_i, 1, pos)
+    idx = best_i.numpy().astype(np.int64)
+    val = best_v.numpy()
+    idx[~np.isfinite(val)] = -1
+    if k_eff < k:
+        idx = np.pad(idx, ((0, 0), (0, k - k_eff)), constant_values=-1)
+        val = np.pad(val, ((0, 0), (0, k - k_eff)), constant_values=-np.inf)
+    return idx, val
 
 
 def fill_from_fallback(
@@ -114,3 +170,26 @@ class ScoreRecommender(ABC):
                 idx = fill_from_fallback(idx, values, block, self.fallback)
             out[start : start + len(block)] = idx
         return out
+
+
+class DotRecommender(ScoreRecommender):
+    """:math:`s_{qc} = u_q^\\top v_c`, query vectors ``queries`` ``(N, D)``, keys ``keys`` ``(N, D)``."""
+
+    def __init__(self, queries: FloatArray, keys: FloatArray, name: str = "dot") -> None:
+        if queries.shape != keys.shape:
+            raise ValueError(f"queries {queries.shape} and keys {keys.shape} differ")
+        self.queries = np.asarray(queries, dtype=np.float32)
+        self.keys = np.asarray(keys, dtype=np.float32)
+        self.name = name
+
+    @property
+    def n_products(self) -> int:
+        return len(self.keys)
+
+    def scores(self, query_idx: IntArray) -> FloatArray:
+        out: FloatArray = self.queries[np.asarray(query_idx, dtype=np.int64)] @ self.keys.T
+        return out
+
+    def __repr__(self) -> str:
+        dim = self.keys.shape[1]
+        return f"{type(self).__name__}(name={self.name!r}, n_products={self.n_products}, dim={dim})"

@@ -32,6 +32,7 @@ __all__ = [
     "ProductText",
     "from_dataset_dir",
     "from_neo4j",
+    "product_from_record",
     "to_datetime",
 ]
 
@@ -113,9 +114,7 @@ class CatalogueSnapshot:
 
     def between(self, start: datetime | None, end: datetime | None) -> list[Basket]:
         """Baskets with ``start <= ts < end`` (an open bound when ``None``)."""
-        return [
-            b for b in self.baskets if (start is None or b.ts >= start) and (end is None or b.ts < end)
-        ]
+        return [b for b in self.baskets if (start is None or b.ts >= start) and (end is None or b.ts < end)]
 
     def summary(self) -> dict[str, Any]:
         """Sizes for logs and reports."""
@@ -205,7 +204,8 @@ def _read_records(path: Path) -> Iterator[dict[str, Any]]:
         yield from csv.DictReader(handle)
 
 
-def _product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> ProductText:
+def product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> ProductText:
+    """A :class:`ProductText` from a products-file record or an export row (``id`` required)."""
     price = record.get("price")
     if isinstance(price, str):
         price = price.strip() or None
@@ -244,7 +244,7 @@ def from_dataset_dir(path: Path | str, progress: Progress = _no_progress) -> Cat
                 reviews.setdefault(str(record["product_id"]), []).append(text)
 
     products = [
-        _product_from_record(record, reviews.get(str(record["id"]), ()))
+        product_from_record(record, reviews.get(str(record["id"]), ()))
         for record in _read_records(products_path)
     ]
     progress("read products", len(products), len(products))
@@ -324,12 +324,13 @@ def from_neo4j(
         for row in rows:
             record = dict(row)
             record["id"] = row["key"]
-            products.append(_product_from_record(record, reviews.get(str(row["key"]), ())))
+            products.append(product_from_record(record, reviews.get(str(row["key"]), ())))
         progress("export products", len(products), 0)
 
+    # Order.ts is a DATETIME (docs/ingest.md); the driver sends aware datetimes as DATETIME too.
     params = {
-        "since": since.astimezone(UTC).isoformat() if since else None,
-        "until": until.astimezone(UTC).isoformat() if until else None,
+        "since": since.astimezone(UTC) if since else None,
+        "until": until.astimezone(UTC) if until else None,
     }
     baskets: list[Basket] = []
     known = {p.id for p in products}
@@ -349,7 +350,8 @@ def from_neo4j(
             )
         progress("export baskets", len(baskets), 0)
     if since is not None or until is not None:  # the statement filters too; this guards any ts type
-        baskets = [
-            b for b in baskets if (since is None or b.ts >= since) and (until is None or b.ts < until)
-        ]
+        baskets = [b for b in baskets if (since is None or b.ts >= since) and (until is None or b.ts < until)]
     return CatalogueSnapshot(products=products, baskets=baskets)
+
+
+_product_from_record = product_from_record  # the name ``workers.refresh`` imported first

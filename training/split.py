@@ -18,7 +18,7 @@ A query ``q`` is *warm* when it occurs in a basket of the period the model was f
 val queries, train for test queries) and *cold* otherwise; a cold product is known only by its
 text and tags.
 
-For the shipped Online Retail data (Dec 2010 – Sep 2011) :data:`ONLINE_RETAIL_SPLIT` trains on
+For the shipped Online Retail data (Dec 2010 - Sep 2011) :data:`ONLINE_RETAIL_SPLIT` trains on
 2010-12-01 .. 2011-07-31 (validation 2011-07-04 .. 2011-07-31) and tests on 2011-08-01 ..
 2011-09-30: two months of test give ~80k query pairs and ~4k cold pairs, the largest cold sample
 that still leaves eight months (a full spring/summer cycle) to learn from; the test months are the

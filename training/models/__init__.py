@@ -13,7 +13,15 @@ from training.models.gcn import GCNEncoder
 from training.models.mlp import MLPEncoder
 from training.models.sage import SAGEEncoder
 
-__all__ = ["ENCODERS", "GATEncoder", "GCNEncoder", "MLPEncoder", "ProductEncoder", "SAGEEncoder", "build_encoder"]
+__all__ = [
+    "ENCODERS",
+    "GATEncoder",
+    "GCNEncoder",
+    "MLPEncoder",
+    "ProductEncoder",
+    "SAGEEncoder",
+    "build_encoder",
+]
 
 ENCODERS: dict[str, type[ProductEncoder]] = {
     "sage": SAGEEncoder,

@@ -20,6 +20,8 @@ the first ``batch_size`` rows of a ``NeighborLoader`` batch are its seed nodes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -68,11 +70,11 @@ class ProductEncoder(nn.Module, ABC):
     def reset_parameters(self) -> None:
         self.input.reset_parameters()
         for conv in self.convs:
-            reset = getattr(conv, "reset_parameters", None)
-            if callable(reset):
+            reset = cast(Callable[[], None] | None, getattr(conv, "reset_parameters", None))
+            if reset is not None:
                 reset()
         for norm in self.norms:
-            norm.reset_parameters()
+            cast(nn.LayerNorm, norm).reset_parameters()
         self.output.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:

@@ -34,7 +34,10 @@ class GATEncoder(ProductEncoder):
     def make_conv(self, channels: int) -> nn.Module:
         if channels % self.heads:
             raise ValueError(f"hidden_channels={channels} is not divisible by heads={self.heads}")
-        return GATv2Conv(channels, channels // self.heads, heads=self.heads, edge_dim=1, add_self_loops=True)
+        conv: nn.Module = GATv2Conv(
+            channels, channels // self.heads, heads=self.heads, edge_dim=1, add_self_loops=True
+        )
+        return conv
 
     def conv(self, layer: nn.Module, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Tensor:
         attr = None if edge_weight is None else edge_weight.view(-1, 1)

@@ -20,7 +20,8 @@ class GCNEncoder(ProductEncoder):
     """:class:`~training.models.base.ProductEncoder` with ``GCNConv`` layers using ``edge_weight``."""
 
     def make_conv(self, channels: int) -> nn.Module:
-        return GCNConv(channels, channels, add_self_loops=True, normalize=True)
+        conv: nn.Module = GCNConv(channels, channels, add_self_loops=True, normalize=True)
+        return conv
 
     def conv(self, layer: nn.Module, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Tensor:
         out: Tensor = layer(h, edge_index, edge_weight)

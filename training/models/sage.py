@@ -22,4 +22,5 @@ class SAGEEncoder(ProductEncoder):
     """
 
     def make_conv(self, channels: int) -> nn.Module:
-        return SAGEConv(channels, channels, aggr="mean")
+        conv: nn.Module = SAGEConv(channels, channels, aggr="mean")
+        return conv

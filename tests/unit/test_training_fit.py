@@ -1,0 +1,114 @@
+"""A tiny end-to-end fit on synthetic data: history, progress, evaluation, save/load, scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.evaluate import evaluate_recommender
+from training.hybrid import HybridConfig
+from training.scoring import COMPLEMENT, SUBSTITUTE, score_all, score_new_product
+from training.snapshot import ProductText
+from training.split import TimeSplit, make_split
+from training.synthetic import make_synthetic_snapshot
+from training.train import TrainedModel, TrainParams, fit
+
+SNAP = make_synthetic_snapshot(120, 900, n_themes=6, seed=5)
+RNG = np.random.default_rng(0)
+THEME_VECTORS = RNG.standard_normal((30, 24)).astype(np.float32)
+
+
+def _text_embeddings() -> np.ndarray:
+    # A stand-in for MiniLM: the theme word in the title decides most of the vector.
+    words = sorted({p.title.split()[1] for p in SNAP.products})
+    e = np.stack([THEME_VECTORS[words.index(p.title.split()[1])] for p in SNAP.products])
+    e = e + 0.3 * RNG.standard_normal(e.shape).astype(np.float32)
+    return (e / np.linalg.norm(e, axis=1, keepdims=True)).astype(np.float32)
+
+
+EMB = _text_embeddings()
+PARAMS = TrainParams(
+    encoder="sage",
+    hidden_channels=16,
+    out_channels=8,
+    epochs=3,
+    steps_per_epoch=3,
+    batch_pairs=128,
+    num_negatives=64,
+    max_neighbors=8,
+    half_life_grid=(30.0,),
+    device="cpu",
+    hybrid=HybridConfig(ranker="mlp", steps=20, n_candidates=15),
+)
+SPLIT = TimeSplit.ending(SNAP.time_range()[1], test_days=40, val_days=30)
+
+
+@pytest.fixture(scope="module")
+def model() -> TrainedModel:
+    events: list[tuple[str, int, int]] = []
+    m = fit(
+        SNAP,
+        EMB,
+        PARAMS,
+        SPLIT,
+        extra_hybrids={"blend": HybridConfig(ranker="blend", n_candidates=15, blend_rounds=1)},
+        progress=lambda s, d, t: events.append((s, d, t)),
+    )
+    steps = [e[0] for e in events]
+    assert steps[:3] == ["split", "half_life", "graph"]
+    assert ("epoch", 1, 3) in events and steps[-1] == "final"
+    return m
+
+
+def test_history_and_best_epoch(model: TrainedModel) -> None:
+    assert 1 <= len(model.history) <= 3
+    assert 1 <= model.best_epoch <= len(model.history)
+    assert all(np.isfinite(h.loss) for h in model.history)
+    assert set(model.val_metrics) == {"gnn", "hybrid", "blend"}
+    assert model.gnn.key.shape == (120, 9) and model.gnn.query.shape == (120, 9)
+
+
+def test_fit_is_seeded() -> None:
+    a = fit(SNAP, EMB, PARAMS, SPLIT)
+    b = fit(SNAP, EMB, PARAMS, SPLIT)
+    assert np.allclose(a.gnn.key, b.gnn.key, atol=1e-5)
+
+
+def test_models_evaluate_on_the_test_period(model: TrainedModel) -> None:
+    data = make_split(SNAP, SPLIT)
+    for variant in ("gnn", "hybrid", "blend"):
+        result = evaluate_recommender(model.recommender(variant), data.test_queries)
+        assert 0.0 <= result.overall.recall <= 1.0 and result.overall.n == len(data.test_queries)
+
+
+def test_save_load_roundtrip(model: TrainedModel, tmp_path: Path) -> None:
+    model.save(tmp_path)
+    loaded = TrainedModel.load(tmp_path)
+    q = np.arange(0, 120, 7)
+    assert np.array_equal(model.recommender("hybrid").top_k(q, 5), loaded.recommender("hybrid").top_k(q, 5))
+    assert np.array_equal(model.recommender("gnn").top_k(q, 5), loaded.recommender("gnn").top_k(q, 5))
+    assert loaded.history[0].loss == pytest.approx(model.history[0].loss)
+
+
+def test_score_all_rows(model: TrainedModel) -> None:
+    rows = [r for block in score_all(model, 4, block_size=32) for r in block]
+    kinds = {r.kind for r in rows}
+    assert kinds == {COMPLEMENT, SUBSTITUTE}
+    per_source = [r for r in rows if r.source_id == model.product_ids[0] and r.kind == COMPLEMENT]
+    assert [r.rank for r in per_source] == [1, 2, 3, 4]
+    assert all(r.source_id != r.target_id for r in rows)
+
+
+def test_new_product_gets_associations_without_retrain(model: TrainedModel) -> None:
+    template = SNAP.products[0]
+    new = ProductText("NEW-1", template.title, template.description, template.tags, template.category)
+    vector = EMB[0]
+    rows = score_new_product(model, new, 5, text_embedding=vector)
+    complements = [r for r in rows if r.kind == COMPLEMENT]
+    substitutes = [r for r in rows if r.kind == SUBSTITUTE]
+    assert len(complements) == 5 and len(substitutes) == 5
+    assert all(r.source_id == "NEW-1" and r.target_id != "NEW-1" for r in rows)
+    # its text twin is the closest substitute
+    assert substitutes[0].target_id == template.id

@@ -1,0 +1,721 @@
+"""The learned hybrid: candidates from every signal, re-ranked by a small learned ranker.
+
+Stage 1, candidates: for query :math:`q`, the union of the ``n_candidates`` best products by each
+pair signal (below), by GNN score, by text cosine, and the globally trending and popular products
+(``q`` and duplicates removed). Computed per block of queries; GNN and text neighbours come from a
+chunked maximum-inner-product search, so memory stays bounded for large catalogues.
+
+Stage 2, features :math:`f_{qc} \\in \\mathbb{R}^F` for each candidate (:data:`HYBRID_FEATURES`). Pair
+signals (:data:`PAIR_SIGNALS`) are sparse product-product matrices :math:`A` with diagonal :math:`d`:
+``dcooc`` time-decayed basket co-occurrence (half-life tuned on validation), ``scooc`` the same with a
+14-day half-life (what changed lately), ``ccooc`` customer-level co-occurrence (bought by the same
+customers, in any of their orders). For each:
+
+===================  =================================================================
+``{A}_rel``           :math:`A_{qc} / \\max_j A_{qj}` (0 when :math:`q` has no row)
+``{A}_assoc``         :math:`A_{qc} / \\sqrt{d_q d_c}` (a cosine association)
+``dcooc_log``         :math:`\\log(1 + A^{dcooc}_{qc})` (absolute evidence)
+``gnn``               :math:`\\tau z_q^\\top z_c + b_c` from the GNN (cold :math:`q`: from content alone)
+``text``              :math:`e_q^\\top e_c` text cosine
+``trend``             :math:`\\log(1 + \\text{sales}_c \\text{ in the last 30 days})`, scaled to [0, 1]
+``pop``               :math:`\\log(1 + n_c)`, scaled to [0, 1]
+``recency``           :math:`\\exp(-\\Delta t_c / 30\\,\\text{days})` since :math:`c` last sold
+``q_pop``             :math:`\\log(1 + n_q)` scaled (lets the ranker trust pair signals by evidence)
+===================  =================================================================
+
+A cold query has no pair signal: those features are 0 and its GNN vector is its content-only one.
+
+Stage 3, the ranker: :math:`s_{qc} = g_{h(q)}(\\tilde f_{qc})` with standardised, ablation-masked
+features and a separate head :math:`h(q)` for warm and cold queries; :math:`g` is linear plus a
+one-hidden-layer MLP (``ranker="mlp"``), linear only, or a weighted blend (``"blend"``). It is fitted
+on the validation period only, with signals computed from the fit period. ``mlp``/``linear`` minimise
+a listwise softmax loss whose target weights are each target's share of Recall@K,
+
+.. math::
+
+    \\mathcal{L} = -\\frac{1}{\\sum w} \\sum_{(B, q)} \\sum_{t \\in (B \\setminus q) \\cap \\mathcal{C}_q}
+        \\frac{1}{\\min(K, |B \\setminus q|)}
+        \\log \\frac{e^{s_{qt}}}{\\sum_{c \\in \\mathcal{C}_q} e^{s_{qc}}};
+
+``blend`` maximises the validation mean of Recall@K and NDCG@K directly by coordinate ascent on the
+feature weights. Because cold queries are rare in any validation window, the cold head also learns
+from *simulated* cold queries: warm validation queries scored with their pair signals hidden and
+the GNN vector they get from content alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import Tensor, nn
+
+from training.evaluate import EvalQueries
+from training.interactions import (
+    CSR,
+    DAY_S,
+    BasketArrays,
+    cooccurrence,
+    customer_cooccurrence,
+    decay_weights,
+    item_counts,
+)
+from training.metrics import ideal_dcg
+from training.recommender import top_k_dot
+
+__all__ = [
+    "HYBRID_FEATURES",
+    "PAIR_SIGNALS",
+    "HybridConfig",
+    "HybridRecommender",
+    "HybridSignals",
+    "PairSignal",
+    "Ranker",
+    "build_signals",
+    "fit_ranker",
+]
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Pair signals: time-decayed basket co-occurrence (half-life tuned), the same with a short
+#: half-life (recent shifts), and customer-level co-occurrence (same customers, any order).
+PAIR_SIGNALS: tuple[str, ...] = ("dcooc", "scooc", "ccooc")
+
+HYBRID_FEATURES: tuple[str, ...] = (
+    *(f"{name}_{kind}" for name in PAIR_SIGNALS for kind in ("rel", "assoc")),
+    "dcooc_log",
+    "gnn",
+    "text",
+    "trend",
+    "pop",
+    "recency",
+    "q_pop",
+)
+_F = {name: i for i, name in enumerate(HYBRID_FEATURES)}
+
+
+@dataclass(frozen=True, slots=True)
+class HybridConfig:
+    """What the hybrid uses and how its ranker is fitted. ``use_gnn=False`` is the GNN ablation."""
+
+    use_gnn: bool = True
+    use_text: bool = True
+    use_cooc: bool = True  # dcooc and scooc
+    use_customers: bool = True  # ccooc
+    ranker: str = "mlp"  # "mlp" or "linear" (Adam on the listwise loss), "blend" (coordinate ascent)
+    blend_rounds: int = 4
+    members: int = 3  # seed ensemble of mlp/linear rankers
+    hidden: int = 32
+    n_candidates: int = 50
+    steps: int = 300
+    lr: float = 1e-2
+    weight_decay: float = 1e-4
+    batch_queries: int = 256
+    simulated_cold: bool = True
+    seed: int = 7
+
+    def feature_mask(self) -> FloatArray:
+        """``(F,)`` 1 for used features, 0 for ablated ones."""
+        mask = np.ones(len(HYBRID_FEATURES), dtype=np.float32)
+        off: list[str] = []
+        if not self.use_cooc:
+            off += ["dcooc_rel", "dcooc_assoc", "dcooc_log", "scooc_rel", "scooc_assoc"]
+        if not self.use_customers:
+            off += ["ccooc_rel", "ccooc_assoc"]
+        if not self.use_gnn:
+            off.append("gnn")
+        if not self.use_text:
+            off.append("text")
+        mask[[_F[name] for name in off]] = 0
+        return mask
+
+    def uses(self, signal: str) -> bool:
+        return self.use_customers if signal == "ccooc" else self.use_cooc
+
+
+def _scaled_log(values: FloatArray) -> FloatArray:
+    top = float(np.log1p(values.max())) if len(values) and values.max() > 0 else 1.0
+    out: FloatArray = (np.log1p(values) / top).astype(np.float32)
+    return out
+
+
+@dataclass(slots=True)
+class PairSignal:
+    """A sparse product-product signal ``matrix`` ``(N, N)`` and its diagonal ``diag`` ``(N,)``.
+
+    Gives, for (query, candidate) pairs, the value :math:`A_{qc}`, its share of the row maximum and
+    the cosine association :math:`A_{qc} / \\sqrt{d_q d_c}`; and each row's strongest products.
+    """
+
+    name: str
+    matrix: CSR
+    diag: FloatArray
+    keys: IntArray = field(init=False, repr=False)
+    rowmax: FloatArray = field(init=False, repr=False)
+    top: IntArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n = self.matrix.shape[0]
+        rows, cols, vals = self.matrix.to_coo()
+        self.keys = rows * n + cols  # sorted: CSR rows are column-sorted
+        rowmax = np.zeros(n, dtype=np.float32)
+        np.maximum.at(rowmax, rows, vals)
+        self.rowmax = rowmax
+        self.top = np.full((n, 0), -1, dtype=np.int64)
+
+    def prepare(self, n_candidates: int) -> None:
+        """Precompute each row's ``n_candidates`` strongest products, ``(N, M)``, strongest first."""
+        n = self.matrix.shape[0]
+        top = self.matrix.top_k_per_row(n_candidates)
+        out = np.full((n, n_candidates), -1, dtype=np.int64)
+        counts = top.row_nnz()
+        rows = np.repeat(np.arange(n), counts)
+        slot = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
+        order = np.lexsort((-top.data, rows))
+        out[rows[order], slot] = top.indices[order]
+        self.top = out
+
+    def lookup(self, q: IntArray, c: IntArray) -> FloatArray:
+        """:math:`A_{qc}` for index arrays of equal shape (0 where absent or ``c == -1``)."""
+        n = self.matrix.shape[0]
+        if len(self.keys) == 0:
+            return np.zeros(q.shape, dtype=np.float32)
+        probe = q * n + c
+        pos = np.minimum(np.searchsorted(self.keys, probe), len(self.keys) - 1)
+        found = (self.keys[pos] == probe) & (c >= 0)
+        out: FloatArray = np.where(found, self.matrix.data[pos], 0.0).astype(np.float32)
+        return out
+
+
+@dataclass(slots=True)
+class HybridSignals:
+    """Everything the hybrid's features come from, for one window of baskets.
+
+    Shapes: ``pairs`` of ``(N, N)`` :class:`PairSignal`; ``trend``, ``pop``, ``recency``, ``seen``
+    ``(N,)``; ``gnn`` the GNN's key vectors ``(N, D)``, ``gnn_query`` its query vectors ``(N, D)`` and
+    ``gnn_cold`` the query vectors each node gets from content alone (all ``None`` without a GNN);
+    ``text`` ``(N, D_t)`` unit rows (or ``None``). The GNN score is ``gnn_query[q] @ gnn[c]``.
+    """
+
+    pairs: dict[str, PairSignal]
+    trend: FloatArray
+    pop: FloatArray
+    recency: FloatArray
+    seen: BoolArray
+    gnn: FloatArray | None
+    gnn_query: FloatArray | None
+    gnn_cold: FloatArray | None
+    text: FloatArray | None
+    global_top: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def n_products(self) -> int:
+        return len(self.pop)
+
+    def prepare(self, n_candidates: int) -> None:
+        """Precompute candidate lists: each pair signal's strongest products, and the global lists."""
+        for signal in self.pairs.values():
+            signal.prepare(n_candidates)
+        by_trend = np.argsort(-self.trend, kind="stable")[:n_candidates]
+        by_pop = np.argsort(-self.pop, kind="stable")[:n_candidates]
+        self.global_top = np.concatenate([by_trend, by_pop]).astype(np.int64)
+
+    def query_vectors(
+        self, q: IntArray, cold: BoolArray, zq: FloatArray | None = None, eq: FloatArray | None = None
+    ) -> tuple[FloatArray | None, FloatArray | None]:
+        """The GNN and text vectors of the queries: a cold query's GNN vector is its content-only one.
+
+        ``zq`` ``(B, D)`` and ``eq`` ``(B, D_t)`` override them (for products outside the index).
+        """
+        safe = np.maximum(q, 0)
+        if zq is None and self.gnn_query is not None:
+            zq = self.gnn_query[safe].copy()
+            if self.gnn_cold is not None and cold.any():
+                zq[cold] = self.gnn_cold[safe[cold]]
+        if eq is None and self.text is not None:
+            eq = self.text[safe]
+        return zq, eq
+
+    def candidates(
+        self,
+        q: IntArray,
+        cold: BoolArray,
+        config: HybridConfig,
+        zq: FloatArray | None = None,
+        eq: FloatArray | None = None,
+    ) -> IntArray:
+        """``(B, C)`` candidate products per query (``-1`` padding), the query itself excluded.
+
+        A query index of ``-1`` stands for a product outside the index; pass its vectors as ``zq``/``eq``.
+        """
+        m = config.n_candidates
+        cold = cold | (q < 0)
+        zq, eq = self.query_vectors(q, cold, zq, eq)
+        parts = [np.broadcast_to(self.global_top, (len(q), len(self.global_top)))]
+        for name, signal in self.pairs.items():
+            if config.uses(name) and signal.top.shape[1]:
+                top = signal.top[np.maximum(q, 0), :m].copy()
+                top[cold] = -1
+                parts.append(top)
+        for table, vectors, used in ((self.gnn, zq, config.use_gnn), (self.text, eq, config.use_text)):
+            if used and table is not None and vectors is not None:
+                idx, _ = top_k_dot(vectors, table, m, exclude=q)
+                parts.append(idx)
+        cand = np.concatenate(parts, axis=1)
+        cand = np.where(cand == q[:, None], -1, cand)
+        cand.sort(axis=1)
+        dup = np.zeros_like(cand, dtype=np.bool_)
+        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+        cand[dup] = -1
+        cand = -np.sort(-cand, axis=1)  # valid ids first, -1 at the end
+        width = int((cand >= 0).sum(axis=1).max()) if len(cand) else 0
+        out: IntArray = np.ascontiguousarray(cand[:, : max(width, 1)])
+        return out
+
+    def features(
+        self,
+        q: IntArray,
+        cand: IntArray,
+        cold: BoolArray,
+        zq: FloatArray | None = None,
+        eq: FloatArray | None = None,
+    ) -> FloatArray:
+        """``(B, C, F)`` features of each (query, candidate); ``cold`` queries see no pair signal."""
+        b, c = cand.shape
+        cold = cold | (q < 0)
+        zq, eq = self.query_vectors(q, cold, zq, eq)
+        q = np.maximum(q, 0)
+        qq = np.broadcast_to(q[:, None], (b, c))
+        safe = np.where(cand >= 0, cand, 0)
+        f = np.zeros((b, c, len(HYBRID_FEATURES)), dtype=np.float32)
+        for name, signal in self.pairs.items():
+            value = signal.lookup(qq, cand)
+            value[cold] = 0.0
+            rowmax = np.where(cold, 0.0, signal.rowmax[q])[:, None]
+            f[..., _F[f"{name}_rel"]] = np.where(rowmax > 0, value / np.maximum(rowmax, 1e-12), 0.0)
+            norm = np.sqrt(np.maximum(signal.diag[qq] * signal.diag[safe], 1e-12))
+            f[..., _F[f"{name}_assoc"]] = value / norm
+            if name == "dcooc":
+                f[..., _F["dcooc_log"]] = np.log1p(value)
+        if self.gnn is not None and zq is not None:
+            f[..., _F["gnn"]] = _pair_dot(zq, self.gnn, safe)
+        if self.text is not None and eq is not None:
+            f[..., _F["text"]] = _pair_dot(eq, self.text, safe)
+        f[..., _F["trend"]] = self.trend[safe]
+        f[..., _F["pop"]] = self.pop[safe]
+        f[..., _F["recency"]] = self.recency[safe]
+        f[..., _F["q_pop"]] = np.where(cold, 0.0, self.pop[q])[:, None]
+        f[cand < 0] = 0.0
+        return f
+
+
+def _pair_dot(
+    queries: FloatArray, table: FloatArray, cand: IntArray, dense_limit: int = 50_000_000
+) -> FloatArray:
+    """:math:`q_b^\\top t_{c_{bj}}` for ``queries`` ``(B, D)``, ``table`` ``(N, D)``, ``cand`` ``(B, C)``.
+
+    One ``(B, N)`` product and a gather when that is small (BLAS, no ``(B, C, D)`` copy), else a
+    gather of candidate rows in slices of queries.
+    """
+    b, n = len(queries), len(table)
+    if b * n <= dense_limit:
+        out: FloatArray = np.take_along_axis(queries @ table.T, cand, axis=1)
+        return out
+    out = np.empty(cand.shape, dtype=np.float32)
+    step = max(1, dense_limit // max(1, cand.shape[1] * table.shape[1]))
+    for s in range(0, b, step):
+        rows = table[cand[s : s + step]]  # (s, C, D)
+        out[s : s + step] = np.matmul(rows, queries[s : s + step, :, None])[..., 0]
+    return out
+
+
+def build_signals(
+    baskets: BasketArrays,
+    ref_s: float,
+    half_life_days: float,
+    gnn: tuple[FloatArray, FloatArray, FloatArray] | None,
+    text: FloatArray | None,
+    trending_days: float = 30.0,
+    n_candidates: int = 50,
+    short_half_life_days: float = 14.0,
+) -> HybridSignals:
+    """Signals of the window ``baskets`` ending at ``ref_s``.
+
+    ``gnn`` is ``(keys, queries, cold_queries)``, each ``(N, D)``, or ``None``.
+    ``dcooc`` uses ``half_life_days`` (tuned on validation), ``scooc`` ``short_half_life_days``,
+    ``ccooc`` (customers) ``half_life_days``.
+    """
+    pairs: dict[str, PairSignal] = {}
+    for name, h in (("dcooc", half_life_days), ("scooc", short_half_life_days)):
+        w = decay_weights(baskets.ts, ref_s, h)
+        pairs[name] = PairSignal(name, cooccurrence(baskets, w), item_counts(baskets, w))
+    matrix, diag = customer_cooccurrence(baskets, decay_weights(baskets.ts, ref_s, half_life_days))
+    pairs["ccooc"] = PairSignal("ccooc", matrix, diag)
+    pop = item_counts(baskets)
+    trend = item_counts(baskets.window(ref_s - trending_days * DAY_S, ref_s))
+    line_ts = np.repeat(baskets.ts, baskets.sizes)
+    last = np.full(baskets.n_products, -np.inf)
+    np.maximum.at(last, baskets.items, line_ts)
+    seen = pop > 0
+    recency = np.where(seen, np.exp(-np.maximum(ref_s - last, 0.0) / (30 * DAY_S)), 0.0).astype(np.float32)
+    text_n = None
+    if text is not None:
+        text_n = (text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    signals = HybridSignals(
+        pairs=pairs,
+        trend=_scaled_log(trend),
+        pop=_scaled_log(pop),
+        recency=recency,
+        seen=seen,
+        gnn=None if gnn is None else gnn[0],
+        gnn_query=None if gnn is None else gnn[1],
+        gnn_cold=None if gnn is None else gnn[2],
+        text=text_n,
+    )
+    signals.prepare(n_candidates)
+    return signals
+
+
+class Ranker(nn.Module):
+    """Scores ``(B, C, F)`` features into ``(B, C)``, with a warm and a cold head.
+
+    ``kind="linear"`` (and ``"blend"``): :math:`s = w_h^\\top \\tilde f`; ``kind="mlp"``:
+    :math:`s = w_h^\\top \\tilde f + v_h^\\top \\operatorname{GELU}(U_h \\tilde f)`, where
+    :math:`\\tilde f = m \\odot (f - \\mu) / \\sigma` is standardised and masked by the config.
+    With ``members > 1`` the score is the mean of independently trained members (a seed ensemble,
+    which steadies a ranker fitted on a few weeks of validation baskets).
+    """
+
+    mean: Tensor
+    std: Tensor
+    mask: Tensor
+
+    def __init__(self, num_features: int, kind: str = "mlp", hidden: int = 32, members: int = 1) -> None:
+        super().__init__()
+        if kind not in ("mlp", "linear", "blend"):
+            raise ValueError(f"unknown ranker {kind!r}: blend, linear or mlp")
+        self.kind = kind
+        self.num_features = num_features
+        self.hidden = hidden
+        self.members = members
+        self.register_buffer("mean", torch.zeros(num_features))
+        self.register_buffer("std", torch.ones(num_features))
+        self.register_buffer("mask", torch.ones(num_features))
+        # head h of member m is at index 2 * m + h (h = 0 warm, 1 cold)
+        self.linear = nn.ModuleList([nn.Linear(num_features, 1) for _ in range(2 * members)])
+        self.mlp = nn.ModuleList(
+            [
+                nn.Sequential(nn.Linear(num_features, hidden), nn.GELU(), nn.Linear(hidden, 1))
+                for _ in range(2 * members if kind == "mlp" else 0)
+            ]
+        )
+        self.reset_parameters()
+
+    def head_linear(self, head: int, member: int = 0) -> nn.Linear:
+        """The linear part of head ``head`` (0 warm, 1 cold) of ``member``."""
+        return cast(nn.Linear, self.linear[2 * member + head])
+
+    def member_parameters(self, member: int) -> list[nn.Parameter]:
+        """The trainable parameters of one member."""
+        out: list[nn.Parameter] = []
+        for head in range(2):
+            out += list(self.linear[2 * member + head].parameters())
+            if self.kind == "mlp":
+                out += list(self.mlp[2 * member + head].parameters())
+        return out
+
+    def reset_parameters(self) -> None:
+        for layer in self.linear:
+            cast(nn.Linear, layer).reset_parameters()
+        for seq in self.mlp:
+            for module in cast(nn.Sequential, seq):
+                if isinstance(module, nn.Linear):
+                    module.reset_parameters()
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return (
+            f"{name}(num_features={self.num_features}, kind={self.kind!r}, hidden={self.hidden}, "
+            f"members={self.members})"
+        )
+
+    def member_forward(self, features: Tensor, cold: Tensor, member: int) -> Tensor:
+        """Scores ``(B, C)`` of one member."""
+        f = (features - self.mean) / self.std * self.mask
+        heads = []
+        for head in range(2):
+            s = self.linear[2 * member + head](f).squeeze(-1)
+            if self.kind == "mlp":
+                s = s + self.mlp[2 * member + head](f).squeeze(-1)
+            heads.append(s)
+        return torch.where(cold.unsqueeze(1), heads[1], heads[0])
+
+    def forward(self, features: Tensor, cold: Tensor) -> Tensor:
+        """``(B, C, F)`` features and ``(B,)`` bool cold flags -> ``(B, C)`` scores (member mean)."""
+        total = self.member_forward(features, cold, 0)
+        for member in range(1, self.members):
+            total = total + self.member_forward(features, cold, member)
+        return total / self.members
+
+
+def _target_weights(queries: EvalQueries, cand_by_q: IntArray, k: int = 10) -> tuple[FloatArray, FloatArray]:
+    """Per unique query and candidate slot, ``(U, C)`` each: the candidate's contribution to the
+    summed Recall@K, :math:`\\sum_{(B,q)} [c \\in B] / \\min(K, |B \\setminus q|)`, and to the summed
+    NDCG@K before the rank discount, :math:`\\sum_{(B,q)} [c \\in B] / \\mathrm{IDCG}_{(B,q)}`.
+
+    Sums over pairs of the metrics of a ranked list are then sums of these weights (times the
+    discount for NDCG), so the metric of any scoring is cheap to compute.
+    """
+    lists = cand_by_q[queries.q_slot]  # (P, C)
+    probe = queries.basket[:, None] * queries.n_products + lists
+    pos = np.minimum(np.searchsorted(queries.keys, probe), len(queries.keys) - 1)
+    hit = (queries.keys[pos] == probe) & (lists >= 0)
+    recall = np.zeros(cand_by_q.shape, dtype=np.float64)
+    np.add.at(recall, queries.q_slot, hit / np.minimum(queries.n_targets, k)[:, None])
+    ndcg = np.zeros(cand_by_q.shape, dtype=np.float64)
+    np.add.at(ndcg, queries.q_slot, hit / ideal_dcg(queries.n_targets, k)[:, None])
+    return recall.astype(np.float32), ndcg.astype(np.float32)
+
+
+@dataclass(slots=True)
+class _RankerData:
+    """Training rows for the ranker: one per (unique validation query, real or simulated)."""
+
+    q: IntArray  # (R,)
+    cold: BoolArray  # (R,) scored as a cold query
+    simulated: BoolArray  # (R,) a warm query scored as cold
+    cand: IntArray  # (R, C), -1 padding
+    recall_w: FloatArray  # (R, C): sum over pairs of hit / min(K, |T|)
+    ndcg_w: FloatArray  # (R, C): sum over pairs of hit / IDCG
+    features: FloatArray  # (R, C, F)
+    pairs: dict[str, int]  # pairs behind the rows of each group: warm, cold, simulated
+
+
+def _ranker_data(signals: HybridSignals, queries: EvalQueries, config: HybridConfig, k: int) -> _RankerData:
+    uq = queries.unique_q
+    warm_u = np.zeros(len(uq), dtype=np.bool_)
+    warm_u[queries.q_slot[queries.warm]] = True
+    pieces: list[tuple[IntArray, BoolArray, BoolArray, IntArray, FloatArray, FloatArray]] = []
+    for simulate in (False, True) if config.simulated_cold else (False,):
+        cold = np.ones(len(uq), dtype=np.bool_) if simulate else ~warm_u
+        keep = warm_u if simulate else np.ones(len(uq), dtype=np.bool_)
+        blocks = [
+            signals.candidates(uq[s : s + 512], cold[s : s + 512], config) for s in range(0, len(uq), 512)
+        ]
+        cand = _pad_concat(blocks)
+        recall_w, ndcg_w = _target_weights(queries, cand, k)
+        sel = keep & (recall_w.sum(axis=1) > 0)
+        sim = np.full(int(sel.sum()), simulate, dtype=np.bool_)
+        pieces.append((uq[sel], cold[sel], sim, cand[sel], recall_w[sel], ndcg_w[sel]))
+    q = np.concatenate([p[0] for p in pieces])
+    cold = np.concatenate([p[1] for p in pieces])
+    sim = np.concatenate([p[2] for p in pieces])
+    cand = _pad_concat([p[3] for p in pieces])
+    width = cand.shape[1]
+    recall_w = np.concatenate([np.pad(p[4], ((0, 0), (0, width - p[4].shape[1]))) for p in pieces])
+    ndcg_w = np.concatenate([np.pad(p[5], ((0, 0), (0, width - p[5].shape[1]))) for p in pieces])
+    feats = np.concatenate(
+        [
+            signals.features(q[s : s + 512], cand[s : s + 512], cold[s : s + 512])
+            for s in range(0, len(q), 512)
+        ]
+    )
+    pairs = {
+        "warm": int(queries.warm.sum()),
+        "cold": int((~queries.warm).sum()),
+        "simulated": int(queries.warm.sum()) if config.simulated_cold else 0,
+    }
+    return _RankerData(q, cold, sim, cand, recall_w, ndcg_w, feats, pairs)
+
+
+def _pad_concat(blocks: list[IntArray]) -> IntArray:
+    width = max(b.shape[1] for b in blocks)
+    out: IntArray = np.concatenate(
+        [np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=-1) for b in blocks]
+    )
+    return out
+
+
+def _objective(scores: FloatArray, recall_w: FloatArray, ndcg_w: FloatArray, n_pairs: int, k: int) -> float:
+    """Mean of Recall@K and NDCG@K over ``n_pairs`` pairs, from per-candidate metric weights."""
+    if n_pairs == 0 or len(scores) == 0:
+        return 0.0
+    kk = min(k, scores.shape[1])
+    top = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    recall = np.take_along_axis(recall_w, top, axis=1).sum()
+    disc = 1.0 / np.log2(np.arange(2, kk + 2))
+    ndcg = (np.take_along_axis(ndcg_w, top, axis=1) * disc).sum()
+    return float(0.5 * (recall + ndcg) / n_pairs)
+
+
+def _fit_blend(data: _RankerData, ranker: Ranker, config: HybridConfig, k: int) -> None:
+    """Coordinate ascent on the standardised feature weights of each head, maximising the
+    validation objective (mean Recall@K and NDCG@K) directly."""
+    mean = ranker.mean.numpy()
+    std = ranker.std.numpy()
+    mask = ranker.mask.numpy()
+    f = (data.features - mean) / std * mask
+    f[data.cand < 0] = 0.0
+    invalid = data.cand < 0
+    active = np.flatnonzero(mask > 0)
+    for head in (0, 1):
+        if head == 0:
+            groups = [(~data.cold, data.pairs["warm"])]
+            start = "dcooc_rel"
+        else:
+            groups = [
+                (data.cold & ~data.simulated, data.pairs["cold"]),
+                (data.simulated, data.pairs["simulated"]),
+            ]
+            groups = [(rows, n) for rows, n in groups if rows.any() and n > 0]
+            start = "gnn" if config.use_gnn else "text"
+        if not groups:
+            continue
+
+        def objective(w: FloatArray, groups: list[tuple[BoolArray, int]] = groups) -> float:
+            total = 0.0
+            for rows, n in groups:
+                s = f[rows] @ w
+                s[invalid[rows]] = -np.inf
+                total += _objective(s, data.recall_w[rows], data.ndcg_w[rows], n, k)
+            return total / len(groups)
+
+        w = np.zeros(len(mask), dtype=np.float32)
+        if mask[_F[start]] > 0:
+            w[_F[start]] = 1.0
+        best = objective(w)
+        for step in (1.0, 0.5, 0.25, 0.125)[: config.blend_rounds]:
+            for feature in active:
+                for delta in (-1.0, -0.5, -0.2, 0.2, 0.5, 1.0):
+                    trial = w.copy()
+                    trial[feature] += delta * step
+                    value = objective(trial)
+                    if value > best + 1e-7:
+                        best, w = value, trial
+        with torch.no_grad():
+            ranker.head_linear(head).weight.copy_(torch.from_numpy(w).view(1, -1))
+            ranker.head_linear(head).bias.zero_()
+
+
+def _fit_gradient(data: _RankerData, ranker: Ranker, config: HybridConfig) -> None:
+    """Adam on the listwise softmax loss with Recall@K target weights, one member at a time."""
+    f_t = torch.from_numpy(data.features)
+    w_t = torch.from_numpy(data.recall_w)
+    valid_t = torch.from_numpy(data.cand >= 0)
+    cold_t = torch.from_numpy(data.cold)
+    # Real cold queries are few: give them as much total weight as the simulated ones.
+    row_w = torch.ones(len(data.q))
+    real_cold = torch.from_numpy(data.cold & ~data.simulated)
+    n_sim = int(data.simulated.sum())
+    if bool(real_cold.any()) and n_sim:
+        row_w[real_cold] = n_sim / float(real_cold.sum())
+    ranker.train()
+    for member in range(ranker.members):
+        torch.manual_seed(config.seed + member)
+        rng = np.random.default_rng(config.seed + member)
+        for index in (2 * member, 2 * member + 1):
+            ranker.head_linear(index % 2, member).reset_parameters()
+            if ranker.kind == "mlp":
+                for layer in cast(nn.Sequential, ranker.mlp[index]):
+                    if isinstance(layer, nn.Linear):
+                        layer.reset_parameters()
+        opt = torch.optim.Adam(
+            ranker.member_parameters(member), lr=config.lr, weight_decay=config.weight_decay
+        )
+        for _ in range(config.steps):
+            size = min(config.batch_queries, len(data.q))
+            idx = torch.from_numpy(rng.choice(len(data.q), size=size, replace=False))
+            s = ranker.member_forward(f_t[idx], cold_t[idx], member)
+            s = s.masked_fill(~valid_t[idx], float("-inf"))
+            logp = torch.log_softmax(s, dim=1).masked_fill(~valid_t[idx], 0.0)
+            w = w_t[idx] * row_w[idx, None]
+            loss = -(w * logp).sum() / w.sum().clamp(min=1e-9)
+            opt.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+
+
+def fit_ranker(signals: HybridSignals, queries: EvalQueries, config: HybridConfig, k: int = 10) -> Ranker:
+    """Fit the ranker on validation ``queries`` with ``signals`` from the fit period.
+
+    Real cold queries (``~queries.warm``) train the cold head; with ``config.simulated_cold`` the
+    warm queries also appear as simulated cold ones. ``config.ranker``: ``"blend"`` (a weighted blend,
+    weights by coordinate ascent on the validation metric), ``"linear"`` or ``"mlp"`` (Adam on the
+    listwise loss).
+    """
+    data = _ranker_data(signals, queries, config, k)
+    members = 1 if config.ranker == "blend" else config.members
+    ranker = Ranker(len(HYBRID_FEATURES), kind=config.ranker, hidden=config.hidden, members=members)
+    valid = data.cand >= 0
+    flat = data.features[valid]
+    ranker.mean.copy_(torch.from_numpy(flat.mean(axis=0)))
+    ranker.std.copy_(torch.from_numpy(np.maximum(flat.std(axis=0), 1e-6)))
+    ranker.mask.copy_(torch.from_numpy(config.feature_mask()))
+    if config.ranker == "blend":
+        _fit_blend(data, ranker, config, k)
+    else:
+        _fit_gradient(data, ranker, config)
+    ranker.eval()
+    return ranker
+
+
+class HybridRecommender:
+    """Candidates from :class:`HybridSignals`, ordered by a fitted :class:`Ranker`.
+
+    A query is cold when ``signals.seen[q]`` is false (it sold nowhere in the window).
+    """
+
+    def __init__(
+        self, signals: HybridSignals, ranker: Ranker, config: HybridConfig, name: str = "hybrid"
+    ) -> None:
+        self.signals = signals
+        self.ranker = ranker
+        self.config = config
+        self.name = name
+        self.block_size = 256
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, ranker={self.ranker!r}, config={self.config})"
+
+    @torch.no_grad()
+    def top_k_scores(
+        self,
+        query_idx: IntArray,
+        k: int,
+        zq: FloatArray | None = None,
+        eq: FloatArray | None = None,
+    ) -> tuple[IntArray, FloatArray]:
+        """``(Q, k)`` products and ranker scores, best first (``-1`` / ``-inf`` padding).
+
+        For products outside the index pass ``query_idx = -1`` with their GNN vectors ``zq``
+        ``(Q, D)`` and text vectors ``eq`` ``(Q, D_t)``; they are ranked as cold queries.
+        """
+        query_idx = np.asarray(query_idx, dtype=np.int64)
+        out_i = np.full((len(query_idx), k), -1, dtype=np.int64)
+        out_s = np.full((len(query_idx), k), -np.inf, dtype=np.float32)
+        for start in range(0, len(query_idx), self.block_size):
+            sl = slice(start, start + self.block_size)
+            q = query_idx[sl]
+            zb = None if zq is None else zq[sl]
+            eb = None if eq is None else eq[sl]
+            cold = (q < 0) | ~self.signals.seen[np.maximum(q, 0)]
+            cand = self.signals.candidates(q, cold, self.config, zb, eb)
+            f = torch.from_numpy(self.signals.features(q, cand, cold, zb, eb))
+            s = self.ranker(f, torch.from_numpy(cold)).masked_fill(torch.from_numpy(cand < 0), float("-inf"))
+            kk = min(k, s.shape[1])
+            vals, pos = torch.topk(s, kk, dim=1)
+            picked = np.take_along_axis(cand, pos.numpy(), axis=1)
+            picked[~np.isfinite(vals.numpy())] = -1
+            out_i[start : start + len(q), :kk] = picked
+            out_s[start : start + len(q), :kk] = vals.numpy()
+        return out_i, out_s
+
+    def top_k(self, query_idx: IntArray, k: int) -> IntArray:
+        return self.top_k_scores(query_idx, k)[0]

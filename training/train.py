@@ -1,0 +1,676 @@
+"""Training: the GNN link predictor with cold-start simulation, then the hybrid ranker.
+
+:func:`fit` is the one entry point the retrain pipeline calls::
+
+    model = fit(snapshot, text_embeddings, TrainParams(encoder="sage"), progress=report)
+    model.save(run_dir)
+
+Steps (each reported through ``progress(step, done, total)``; the GNN reports ``("epoch", e, epochs)``
+after every epoch, the others ``(step, 1, 1)`` when done):
+
+1. **split**: the last ``val_days`` of the snapshot's baskets are validation, the rest the fit period
+   (:mod:`training.split`); pass a :class:`~training.split.TimeSplit` to evaluate on a held-out test.
+2. **half-life**: the co-occurrence half-life is chosen on validation
+   (:func:`~training.baselines.tune_half_life`).
+3. **graph**: the co-purchase graph of the fit period (:mod:`training.graph`).
+4. **train**: :func:`train_epoch` / :func:`evaluate` until validation stops improving (``patience``);
+   the weights of the best validation epoch are kept (never a test score).
+5. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
+   (:mod:`training.hybrid`).
+6. **final**: the chosen weights are applied, inductively, to the graph of the whole train window,
+   and the hybrid signals are recomputed on it; that is what scoring and evaluation use.
+
+Each training step: hide a random share of the nodes (cold-start simulation: no edges, zero
+structural features), drop a share of the other edges, encode all nodes (full batch), draw fresh
+positive pairs and negatives, and minimise a sampled softmax
+
+.. math::
+
+    \\mathcal{L} = -\\frac{1}{P} \\sum_{p} \\log \\frac{e^{s_{q_p t_p}}}{e^{s_{q_p t_p}}
+        + \\sum_{n \\in \\mathcal{N}_p} e^{s_{q_p n}}}
+
+over in-batch targets and shared popularity-aware negatives :math:`\\mathcal{N}_p`, or (``loss="bce"``)
+binary cross-entropy on positives and per-pair negatives.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import Tensor
+
+from training.baselines import HALF_LIFE_GRID, tune_half_life
+from training.embedding import resolve_device
+from training.evaluate import EvalQueries, EvalResult, evaluate_recommender
+from training.graph import ContentEncoder, ProductGraph, build_graph
+from training.hybrid import (
+    HybridConfig,
+    HybridRecommender,
+    HybridSignals,
+    PairSignal,
+    Ranker,
+    build_signals,
+    fit_ranker,
+)
+from training.interactions import CSR, decay_weights
+from training.models import build_encoder
+from training.models.link import LinkPredictor
+from training.recommender import DotRecommender, Recommender
+from training.sampling import NegativeSampler, PairSampler, cold_start_mask, drop_edges
+from training.snapshot import CatalogueSnapshot
+from training.split import SplitData, TimeSplit, make_split
+
+__all__ = [
+    "EpochRecord",
+    "GnnVectors",
+    "TrainParams",
+    "TrainedModel",
+    "evaluate",
+    "fit",
+    "seed_everything",
+    "train_epoch",
+]
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainParams:
+    """Every knob of :func:`fit`, with the defaults used for ``docs/evaluation.md``."""
+
+    encoder: str = "sage"  # sage | gat | gcn | mlp
+    hidden_channels: int = 64
+    out_channels: int = 64
+    num_layers: int = 2
+    heads: int = 4
+    dropout: float = 0.1
+    lr: float = 3e-3
+    weight_decay: float = 1e-5
+    epochs: int = 60
+    steps_per_epoch: int = 20
+    batch_pairs: int = 1024
+    loss: str = "softmax"  # softmax | bce
+    negatives: str = "popularity"  # popularity | uniform
+    num_negatives: int = 1024
+    neg_alpha: float = 0.75
+    logq_correction: bool = True  # subtract log sampling probability in the sampled softmax
+    cold_fraction: float = 0.2  # share of nodes hidden per step (0 disables cold-start simulation)
+    edge_dropout: float = 0.2
+    max_neighbors: int = 32
+    pair_half_life_days: float | None = 120.0  # recency weighting of the positive pairs
+    half_life_days: float | None = None  # None: tuned on validation
+    half_life_grid: tuple[float, ...] = HALF_LIFE_GRID
+    trending_days: float = 30.0
+    val_days: int = 28
+    patience: int = 8
+    max_tags: int = 256
+    seed: int = 7
+    device: str = "auto"
+    threads: int | None = None
+    hybrid: HybridConfig = field(default_factory=HybridConfig)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["half_life_grid"] = list(self.half_life_grid)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainParams:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("hybrid"), dict):
+            values["hybrid"] = HybridConfig(**values["hybrid"])
+        if "half_life_grid" in values:
+            values["half_life_grid"] = tuple(values["half_life_grid"])
+        return cls(**values)
+
+
+@dataclass(slots=True)
+class EpochRecord:
+    """One epoch of history: mean training loss and validation metrics of the GNN alone."""
+
+    epoch: int
+    loss: float
+    val: dict[str, Any]
+    criterion: float
+    seconds: float
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _criterion(result: EvalResult, cold_view: EvalResult) -> float:
+    """Model selection on validation: the mean of warm NDCG@K and cold-start NDCG@K.
+
+    Real cold queries are few in any validation window (about 550 pairs here), so the cold term is
+    measured on *every* validation pair with the query's content-only vector (``cold_view``): how
+    well the model places a product it knows only by text and tags. Real cold pairs are among them.
+    """
+    return 0.5 * (result.warm.ndcg + cold_view.overall.ndcg)
+
+
+def _loss(
+    model: LinkPredictor,
+    z: Tensor,
+    q: Tensor,
+    t: Tensor,
+    negatives: Tensor,
+    kind: str,
+    log_q: Tensor | None = None,
+) -> Tensor:
+    zq = z[q]
+    if kind == "softmax":
+        cand = torch.cat([t, negatives])  # (P + M,)
+        logits = model.score_all(zq, z[cand])  # (P, P + M)
+        if log_q is not None:  # log-Q correction: candidates drawn often are not penalised for it
+            logits = logits - log_q[cand].unsqueeze(0)
+        same = cand[None, :] == t[:, None]
+        same.fill_diagonal_(False)  # other rows' copies of my target are not negatives
+        invalid = same | (cand[None, :] == q[:, None])
+        logits = logits.masked_fill(invalid, float("-inf"))
+        labels = torch.arange(len(q), device=z.device)
+        return torch.nn.functional.cross_entropy(logits, labels)
+    if kind == "bce":
+        per = max(1, len(negatives) // max(1, len(q)))
+        neg = negatives[: per * len(q)].view(len(q), per)
+        pos_logit = model.score(zq, z[t])
+        neg_logit = model.scale * (zq.unsqueeze(1) * z[neg]).sum(-1) + model.candidate_bias(z[neg])
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        return bce(pos_logit, torch.ones_like(pos_logit)) + bce(neg_logit, torch.zeros_like(neg_logit))
+    raise ValueError(f"unknown loss {kind!r}: softmax or bce")
+
+
+def train_epoch(
+    model: LinkPredictor,
+    graph: ProductGraph,
+    pairs: PairSampler,
+    negatives: NegativeSampler,
+    optimizer: torch.optim.Optimizer,
+    params: TrainParams,
+    rng: np.random.Generator,
+    generator: torch.Generator,
+    log_q: Tensor | None = None,
+) -> float:
+    """One epoch of ``params.steps_per_epoch`` full-batch steps; returns the mean loss.
+
+    Every step draws a fresh cold-start mask, edge dropout, positive pairs and negatives.
+    ``log_q`` ``(N,)`` is the log sampling probability of each product as a softmax candidate.
+    """
+    model.train()
+    device = graph.content.device
+    total = 0.0
+    for _ in range(params.steps_per_epoch):
+        hidden = (
+            cold_start_mask(graph.num_nodes, params.cold_fraction, generator)
+            if params.cold_fraction > 0
+            else None
+        )
+        hidden_dev = None if hidden is None else hidden.to(device)
+        ei, ew = drop_edges(
+            graph.edge_index.cpu(), graph.edge_weight.cpu(), hidden, params.edge_dropout, generator
+        )
+        z = model(graph.x(hidden_dev), ei.to(device), ew.to(device))
+        q_np, t_np = pairs.sample(params.batch_pairs, rng)
+        neg_np = negatives.sample(params.num_negatives, rng)
+        q = torch.from_numpy(q_np).to(device)
+        t = torch.from_numpy(t_np).to(device)
+        neg = torch.from_numpy(neg_np).to(device)
+        loss = _loss(model, z, q, t, neg, params.loss, log_q)
+        optimizer.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimizer.step()
+        total += float(loss.detach())
+    return total / max(1, params.steps_per_epoch)
+
+
+@dataclass(frozen=True, slots=True)
+class GnnVectors:
+    """The trained GNN's vectors: a score is ``query[q] @ key[c]`` (see :mod:`training.models.link`).
+
+    ``query_cold`` holds the query vector each node gets from content alone: its structural features
+    zeroed and no edges, exactly what a real cold node gets in the full graph. All ``(N, D + 1)``.
+    """
+
+    key: FloatArray
+    query: FloatArray
+    query_cold: FloatArray
+
+    def as_tuple(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return self.key, self.query, self.query_cold
+
+
+@torch.no_grad()
+def embed_nodes(model: LinkPredictor, graph: ProductGraph) -> GnnVectors:
+    """Key and query vectors on the full graph, and content-only query vectors."""
+    model.eval()
+    device = graph.content.device
+    z = model(graph.x(), graph.edge_index, graph.edge_weight)
+    everyone = torch.ones(graph.num_nodes, dtype=torch.bool, device=device)
+    empty = torch.zeros((2, 0), dtype=torch.long, device=device)
+    z_cold = model(graph.x(everyone), empty, torch.zeros(0, device=device))
+    return GnnVectors(
+        key=model.key_vectors(z).cpu().numpy(),
+        query=model.query_vectors(z).cpu().numpy(),
+        query_cold=model.query_vectors(z_cold).cpu().numpy(),
+    )
+
+
+def evaluate(
+    model: LinkPredictor, graph: ProductGraph, queries: EvalQueries, k: int = 10
+) -> tuple[EvalResult, EvalResult]:
+    """The GNN alone on ``queries``: :math:`s_{qc} = \\tau z_q^\\top z_c + b_c` on the full graph
+    (a cold node's vectors come from its content, as it has no edges), and the same with every
+    query's content-only vector (the cold-start view used for model selection)."""
+    vectors = embed_nodes(model, graph)
+    normal = evaluate_recommender(DotRecommender(vectors.query, vectors.key, name="gnn"), queries, k)
+    cold_view = evaluate_recommender(
+        DotRecommender(vectors.query_cold, vectors.key, name="gnn_cold_view"), queries, k
+    )
+    return normal, cold_view
+
+
+@dataclass(slots=True)
+class TrainedModel:
+    """What :func:`fit` returns: everything needed to rank, score, evaluate and save.
+
+    ``gnn`` are the final product vectors (train-window graph, :class:`GnnVectors`), ``text``
+    ``(N, D_t)`` the text embeddings; ``signals`` the hybrid's inputs on the train window; ``rankers``
+    the fitted rankers by variant name (``"hybrid"`` is the main one).
+    """
+
+    product_ids: list[str]
+    params: TrainParams
+    content_encoder: ContentEncoder
+    model: LinkPredictor
+    gnn: GnnVectors
+    text: FloatArray
+    signals: HybridSignals
+    rankers: dict[str, tuple[HybridConfig, Ranker]]
+    half_life_days: float
+    split: dict[str, str | None]
+    history: list[EpochRecord]
+    best_epoch: int
+    val_metrics: dict[str, Any]
+    timings: dict[str, float]
+    sizes: dict[str, int]
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {pid: i for i, pid in enumerate(self.product_ids)}
+
+    def recommender(self, variant: str = "hybrid") -> Recommender:
+        """``"gnn"`` (the encoder alone), ``"hybrid"`` or another fitted ranker variant."""
+        if variant == "gnn":
+            return DotRecommender(self.gnn.query, self.gnn.key, name=f"gnn_{self.params.encoder}")
+        config, ranker = self.rankers[variant]
+        return HybridRecommender(self.signals, ranker, config, name=variant)
+
+    @torch.no_grad()
+    def embed_content(self, content: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Content features ``(B, C)`` of products outside the graph -> their ``(B, D + 1)`` query
+        and key vectors (no edges, cold structural features: the inductive path)."""
+        self.model.eval()
+        device = next(self.model.parameters()).device
+        b = content.shape[0]
+        n_struct = self.model.encoder.in_channels - content.shape[1]
+        x = torch.cat([torch.from_numpy(content), torch.zeros(b, n_struct)], dim=1).to(device)
+        empty = torch.zeros((2, 0), dtype=torch.long, device=device)
+        z = self.model(x, empty, torch.zeros(0, device=device))
+        return self.model.query_vectors(z).cpu().numpy(), self.model.key_vectors(z).cpu().numpy()
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path | str) -> Path:
+        """Write ``model.pt`` (weights and arrays) and ``meta.json`` (params, history, metrics)."""
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        s = self.signals
+        arrays: dict[str, Any] = {
+            "state_dict": self.model.state_dict(),
+            "gnn_key": torch.from_numpy(self.gnn.key),
+            "gnn_query": torch.from_numpy(self.gnn.query),
+            "gnn_query_cold": torch.from_numpy(self.gnn.query_cold),
+            "text": torch.from_numpy(self.text),
+            "pairs": {
+                name: {
+                    "indptr": torch.from_numpy(sig.matrix.indptr),
+                    "indices": torch.from_numpy(sig.matrix.indices),
+                    "data": torch.from_numpy(sig.matrix.data),
+                    "diag": torch.from_numpy(sig.diag),
+                }
+                for name, sig in s.pairs.items()
+            },
+            "trend": torch.from_numpy(s.trend),
+            "pop": torch.from_numpy(s.pop),
+            "recency": torch.from_numpy(s.recency),
+            "seen": torch.from_numpy(s.seen),
+            "rankers": {name: ranker.state_dict() for name, (_, ranker) in self.rankers.items()},
+        }
+        torch.save(arrays, path / "model.pt")
+        meta = {
+            "format": 1,
+            "product_ids": self.product_ids,
+            "params": self.params.as_dict(),
+            "content_encoder": self.content_encoder.as_dict(),
+            "in_channels": self.model.encoder.in_channels,
+            "rankers": {name: asdict(config) for name, (config, _) in self.rankers.items()},
+            "half_life_days": self.half_life_days,
+            "split": self.split,
+            "history": [asdict(h) for h in self.history],
+            "best_epoch": self.best_epoch,
+            "val_metrics": self.val_metrics,
+            "timings": self.timings,
+            "sizes": self.sizes,
+        }
+        (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, directory: Path | str, device: str = "cpu") -> TrainedModel:
+        """Read what :meth:`save` wrote."""
+        path = Path(directory)
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        arrays = torch.load(path / "model.pt", map_location=device, weights_only=True)
+        params = TrainParams.from_dict(meta["params"])
+        model = _build_model(params, int(meta["in_channels"]))
+        model.load_state_dict(arrays["state_dict"])
+        model.to(torch.device(device)).eval()
+        n = len(meta["product_ids"])
+        pairs = {
+            name: PairSignal(
+                name,
+                CSR(t["indptr"].numpy(), t["indices"].numpy(), t["data"].numpy(), (n, n)),
+                t["diag"].numpy(),
+            )
+            for name, t in arrays["pairs"].items()
+        }
+        config = HybridConfig(**meta["rankers"]["hybrid"]) if "hybrid" in meta["rankers"] else params.hybrid
+        gnn = GnnVectors(
+            arrays["gnn_key"].numpy(), arrays["gnn_query"].numpy(), arrays["gnn_query_cold"].numpy()
+        )
+        text = arrays["text"].numpy()
+        text_n = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+        signals = HybridSignals(
+            pairs=pairs,
+            trend=arrays["trend"].numpy(),
+            pop=arrays["pop"].numpy(),
+            recency=arrays["recency"].numpy(),
+            seen=arrays["seen"].numpy(),
+            gnn=gnn.key,
+            gnn_query=gnn.query,
+            gnn_cold=gnn.query_cold,
+            text=text_n.astype(np.float32),
+        )
+        signals.prepare(config.n_candidates)
+        rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
+        for name, cfg in meta["rankers"].items():
+            hc = HybridConfig(**cfg)
+            members = 1 if hc.ranker == "blend" else hc.members
+            ranker = Ranker(
+                len(arrays["rankers"][name]["mean"]), kind=hc.ranker, hidden=hc.hidden, members=members
+            )
+            ranker.load_state_dict(arrays["rankers"][name])
+            ranker.eval()
+            rankers[name] = (hc, ranker)
+        return cls(
+            product_ids=list(meta["product_ids"]),
+            params=params,
+            content_encoder=ContentEncoder.from_dict(meta["content_encoder"]),
+            model=model,
+            gnn=gnn,
+            text=text,
+            signals=signals,
+            rankers=rankers,
+            half_life_days=float(meta["half_life_days"]),
+            split=meta["split"],
+            history=[EpochRecord(**h) for h in meta["history"]],
+            best_epoch=int(meta["best_epoch"]),
+            val_metrics=meta["val_metrics"],
+            timings=meta["timings"],
+            sizes=meta["sizes"],
+        )
+
+
+def _build_model(params: TrainParams, in_channels: int) -> LinkPredictor:
+    encoder = build_encoder(
+        params.encoder,
+        in_channels,
+        hidden_channels=params.hidden_channels,
+        out_channels=params.out_channels,
+        num_layers=params.num_layers,
+        dropout=params.dropout,
+        heads=params.heads,
+    )
+    return LinkPredictor(encoder)
+
+
+def _log_sampling_probability(
+    pairs: PairSampler, negatives: NegativeSampler, params: TrainParams, rng: np.random.Generator
+) -> Tensor:
+    """``(N,)`` log-probability that a softmax candidate slot holds each product: the mixture of the
+    in-batch targets (estimated from 100k sampled pairs) and the shared negatives."""
+    n = len(negatives.probabilities)
+    _, targets = pairs.sample(100_000, rng)
+    p_target = (np.bincount(targets, minlength=n) + 0.1) / (len(targets) + 0.1 * n)
+    b, m = params.batch_pairs, params.num_negatives
+    p = (b * p_target + m * negatives.probabilities) / (b + m)
+    return torch.from_numpy(np.log(p).astype(np.float32))
+
+
+def train_gnn(
+    graph: ProductGraph,
+    data: SplitData,
+    params: TrainParams,
+    progress: Progress = _no_progress,
+) -> tuple[LinkPredictor, list[EpochRecord], int]:
+    """Train on the fit period's ``graph``, early-stopped on ``data.val_queries``.
+
+    Returns the model with the best validation weights, the history and the best epoch.
+    """
+    seed_everything(params.seed)
+    device = graph.content.device
+    model = _build_model(params, graph.num_features).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    ref_s = data.split.val_start.timestamp()
+    pair_w = decay_weights(data.fit.ts, ref_s, params.pair_half_life_days)
+    pairs = PairSampler(data.fit, pair_w)
+    negatives = NegativeSampler.create(data.fit, params.negatives, params.neg_alpha)
+    rng = np.random.default_rng(params.seed)
+    log_q = None
+    if params.logq_correction and params.loss == "softmax":
+        log_q = _log_sampling_probability(pairs, negatives, params, rng).to(device)
+    generator = torch.Generator().manual_seed(params.seed)
+    history: list[EpochRecord] = []
+    best_state = copy.deepcopy(model.state_dict())
+    best, best_epoch, waited = -np.inf, 0, 0
+    for epoch in range(1, params.epochs + 1):
+        start = time.perf_counter()
+        loss = train_epoch(model, graph, pairs, negatives, optimizer, params, rng, generator, log_q)
+        result, cold_view = evaluate(model, graph, data.val_queries)
+        criterion = _criterion(result, cold_view)
+        val = {**result.as_dict(), "cold_view": cold_view.overall.as_dict()}
+        history.append(EpochRecord(epoch, loss, val, criterion, time.perf_counter() - start))
+        progress("epoch", epoch, params.epochs)
+        if criterion > best:
+            best, best_epoch, waited = criterion, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if waited >= params.patience:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    return model, history, best_epoch
+
+
+def fit(
+    snapshot: CatalogueSnapshot,
+    text_embeddings: FloatArray,
+    params: TrainParams | None = None,
+    split: TimeSplit | None = None,
+    extra_hybrids: dict[str, HybridConfig] | None = None,
+    progress: Progress = _no_progress,
+) -> TrainedModel:
+    """Train the GNN and the hybrid on ``snapshot`` (see the module docstring for the steps).
+
+    Args:
+        snapshot: products and baskets; only baskets before ``split.train_end`` are used.
+        text_embeddings: ``(N, D_t)`` rows aligned with ``snapshot.products``.
+        params: hyper-parameters (defaults: :class:`TrainParams`).
+        split: validation and train-window boundaries; by default the last ``params.val_days``
+            of the snapshot are validation and the model is trained on everything.
+        extra_hybrids: more ranker variants to fit on the same GNN (ablations), by name.
+        progress: ``progress(step, done, total)``, called after each step and epoch.
+
+    Returns:
+        A :class:`TrainedModel` whose signals and embeddings cover the whole train window.
+    """
+    params = params or TrainParams()
+    if params.threads:
+        torch.set_num_threads(params.threads)
+    if len(text_embeddings) != len(snapshot.products):
+        raise ValueError("text_embeddings must have one row per snapshot product")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    device = resolve_device(params.device)
+    if split is None:
+        split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
+    data = make_split(snapshot, split)
+    if len(data.fit) == 0 or len(data.val_queries) == 0:
+        raise ValueError("the fit or validation period has no baskets: pick another split or val_days")
+    val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()
+    lap("split")
+    progress("split", 1, 1)
+
+    if params.half_life_days is None:
+        half_life, _ = tune_half_life(data.fit, data.val_queries, val_s, params.half_life_grid)
+    else:
+        half_life = params.half_life_days
+    lap("half_life")
+    progress("half_life", 1, 1)
+
+    content_encoder = ContentEncoder.fit(snapshot.products, max_tags=params.max_tags)
+    text = np.asarray(text_embeddings, dtype=np.float32)
+
+    def graph_of(window: str) -> ProductGraph:
+        baskets, ref = (data.fit, val_s) if window == "fit" else (data.train, end_s)
+        g = build_graph(
+            snapshot.products, baskets, ref, text, content_encoder,
+            half_life_days=half_life, max_neighbors=params.max_neighbors, trending_days=params.trending_days,
+        )  # fmt: skip
+        return g.to(device)
+
+    fit_graph = graph_of("fit")
+    lap("graph")
+    progress("graph", 1, 1)
+
+    model, history, best_epoch = train_gnn(fit_graph, data, params, progress)
+    lap("train")
+
+    fit_vectors = embed_nodes(model, fit_graph)
+    fit_signals = build_signals(
+        data.fit,
+        val_s,
+        half_life,
+        fit_vectors.as_tuple(),
+        text,
+        params.trending_days,
+        params.hybrid.n_candidates,
+    )
+    variants = {"hybrid": params.hybrid, **(extra_hybrids or {})}
+    rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
+    val_metrics: dict[str, Any] = {"gnn": history[best_epoch - 1].val if history else {}}
+    for i, (name, config) in enumerate(variants.items(), start=1):
+        ranker = fit_ranker(fit_signals, data.val_queries, config)
+        rankers[name] = (config, ranker)
+        val_metrics[name] = evaluate_recommender(
+            HybridRecommender(fit_signals, ranker, config, name), data.val_queries
+        ).as_dict()
+        progress("hybrid", i, len(variants))
+    lap("hybrid")
+
+    final_graph = graph_of("train")
+    vectors = embed_nodes(model, final_graph)
+    signals = build_signals(
+        data.train,
+        end_s,
+        half_life,
+        vectors.as_tuple(),
+        text,
+        params.trending_days,
+        params.hybrid.n_candidates,
+    )
+    lap("final")
+    progress("final", 1, 1)
+    return TrainedModel(
+        product_ids=snapshot.product_ids,
+        params=params,
+        content_encoder=content_encoder,
+        model=model.cpu(),
+        gnn=vectors,
+        text=text,
+        signals=signals,
+        rankers=rankers,
+        half_life_days=half_life,
+        split=split.as_dict(),
+        history=history,
+        best_epoch=best_epoch,
+        val_metrics=val_metrics,
+        timings=timings,
+        sizes={
+            **data.sizes(),
+            "edges": int(final_graph.edge_index.shape[1]),
+            "features": final_graph.num_features,
+        },
+    )
+
+
+def fit_many(
+    snapshot: CatalogueSnapshot,
+    text_embeddings: FloatArray,
+    encoders: Sequence[str],
+    params: TrainParams,
+    split: TimeSplit | None = None,
+    extra_hybrids: dict[str, HybridConfig] | None = None,
+    progress: Progress = _no_progress,
+) -> dict[str, TrainedModel]:
+    """:func:`fit` once per encoder name (for comparisons), same params otherwise."""
+    out = {}
+    for name in encoders:
+        out[name] = fit(
+            snapshot, text_embeddings, _replace(params, encoder=name), split, extra_hybrids, progress
+        )
+    return out
+
+
+def _replace(params: TrainParams, **changes: Any) -> TrainParams:
+    data = params.as_dict()
+    data.update(changes)
+    data["hybrid"] = changes.get("hybrid", params.hybrid)
+    return TrainParams.from_dict(data)
