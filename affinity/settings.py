@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     embedding_dim: int = 384
     embedding_batch_size: int = 64
     top_k: int = 20
+    # Epoch cap of the pipeline's training (early stopping may end sooner): keeps a retrain of the
+    # shipped data under five minutes on two CPU cores. `affinity eval` trains to convergence.
+    train_epochs: int = 15
     write_batch_size: int = 5000
     keep_versions: int = 3
     job_stale_after_s: int = 900

@@ -109,9 +109,8 @@ def _train_params(ctx: StepContext) -> Any:
     from training.train import TrainParams
 
     overrides = {k: v for k, v in ctx.options.items() if k in {"encoder", "epochs", "seed"}}
-    return TrainParams.from_dict(
-        {**TrainParams().as_dict(), "device": ctx.settings.device, "seed": ctx.settings.seed, **overrides}
-    )
+    defaults = {"device": ctx.settings.device, "seed": ctx.settings.seed, "epochs": ctx.settings.train_epochs}
+    return TrainParams.from_dict({**TrainParams().as_dict(), **defaults, **overrides})
 
 
 def train(ctx: StepContext) -> dict[str, Any]:

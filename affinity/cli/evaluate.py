@@ -123,11 +123,11 @@ def evaluate(
         naive_gnn=not quick,
         progress=progress,
     )
-    table = Table(title="Test period, K = 10")
-    table.add_column("method")
+    table = Table(title="Test period, K = 10 (HR, Recall, NDCG)")
+    table.add_column("method", no_wrap=True)
     for subset in ("overall", "warm", "cold"):
-        for metric in ("HR", "Recall", "NDCG"):
-            table.add_column(f"{metric} {subset}", justify="right")
+        for metric in ("HR", "Rec", "NDCG"):
+            table.add_column(f"{metric} {subset}", justify="right", no_wrap=True)
     for row in report.rows:
         table.add_row(
             row.name,
@@ -137,7 +137,7 @@ def evaluate(
                 for m in ("hr", "recall", "ndcg")
             ],
         )
-    console.print(table)
+    console.print(table, width=max(console.width, 150))
     main = f"hybrid ({names[0]})"
     for key, verdict in report.verdict(main).items():
         mark = "[green]beats[/green]" if verdict["beats"] else "[red]does not beat[/red]"
