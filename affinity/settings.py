@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     top_k: int = 20
     # Epoch cap of the pipeline's training (early stopping may end sooner): keeps a retrain of the
     # shipped data under five minutes on two CPU cores. `affinity eval` trains to convergence.
-    train_epochs: int = 15
+    train_epochs: int = 50
     write_batch_size: int = 5000
     keep_versions: int = 3
     job_stale_after_s: int = 900

@@ -109,7 +109,8 @@ def main() -> None:
         machine(),
         "",
         f"Device {device}; {args.steps} full-batch steps per epoch (1024 positive pairs, 1024 shared "
-        f"negatives, 20% nodes hidden, 20% edge dropout), hidden 128, 2 layers; median of "
+        f"negatives, 20% nodes hidden, 20% edge dropout), hidden {TrainParams().hidden_channels}, "
+        f"{TrainParams().num_layers} layers; median of "
         f"{args.epochs} epochs after a warm-up epoch.",
         "",
         "| graph | nodes | edges | build (s) | encoder | epoch (s) | per step (ms) |",

@@ -220,12 +220,15 @@ def product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> 
     )
 
 
-def from_dataset_dir(path: Path | str, progress: Progress = _no_progress) -> CatalogueSnapshot:
+def from_dataset_dir(
+    path: Path | str, max_reviews_per_product: int = 5, progress: Progress = _no_progress
+) -> CatalogueSnapshot:
     """Read the documented dataset files in ``path`` (see ``docs/ingest.md``).
 
     ``products.jsonl`` (``id``, ``title``, ``description``, ``price``, ``tags``, ``category``),
     ``order_lines.csv`` (``order_id``, ``customer_id``, ``ts``, ``product_id``, ``quantity``,
-    ``unit_price``) and, when present, ``reviews.jsonl`` (``product_id``, ``text``). Each may be
+    ``unit_price``) and, when present, ``reviews.jsonl`` (``product_id``, ``text``, ``ts``; the newest
+    ``max_reviews_per_product`` texts per product are kept, as in :func:`from_neo4j`). Each may be
     gzipped (``.gz``). Order lines of products missing from ``products.jsonl`` are skipped (the
     ingest validation reports them; the snapshot only needs a consistent catalogue).
     """
@@ -235,13 +238,21 @@ def from_dataset_dir(path: Path | str, progress: Progress = _no_progress) -> Cat
     if products_path is None or lines_path is None:
         raise FileNotFoundError(f"{directory} needs products.jsonl and order_lines.csv (see docs/ingest.md)")
 
-    reviews: dict[str, list[str]] = {}
+    collected: dict[str, list[tuple[datetime, str]]] = {}
     reviews_path = _find(directory, "reviews.jsonl") or _find(directory, "reviews.csv")
     if reviews_path is not None:
         for record in _read_records(reviews_path):
             text = str(record.get("text") or "").strip()
             if text:
-                reviews.setdefault(str(record["product_id"]), []).append(text)
+                ts = to_datetime(record["ts"]) if record.get("ts") else datetime.min.replace(tzinfo=UTC)
+                collected.setdefault(str(record["product_id"]), []).append((ts, text))
+    # Newest first and at most max_reviews_per_product, as the Neo4j export does.
+    reviews = {
+        pid: [text for _, text in sorted(items, key=lambda item: item[0], reverse=True)][
+            :max_reviews_per_product
+        ]
+        for pid, items in collected.items()
+    }
 
     products = [
         product_from_record(record, reviews.get(str(record["id"]), ()))

@@ -135,10 +135,16 @@ class TrainParams:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         if isinstance(values.get("hybrid"), dict):
-            values["hybrid"] = HybridConfig(**values["hybrid"])
+            values["hybrid"] = _hybrid_config(values["hybrid"])
         if "half_life_grid" in values:
             values["half_life_grid"] = tuple(values["half_life_grid"])
         return cls(**values)
+
+
+def _hybrid_config(data: dict[str, Any]) -> HybridConfig:
+    """A :class:`HybridConfig` from a dict, ignoring keys this version does not know."""
+    known = {f.name for f in fields(HybridConfig)}
+    return HybridConfig(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(slots=True)
@@ -403,7 +409,7 @@ class TrainedModel:
             )
             for name, t in arrays["pairs"].items()
         }
-        config = HybridConfig(**meta["rankers"]["hybrid"]) if "hybrid" in meta["rankers"] else params.hybrid
+        config = _hybrid_config(meta["rankers"]["hybrid"]) if "hybrid" in meta["rankers"] else params.hybrid
         gnn = GnnVectors(
             arrays["gnn_key"].numpy(), arrays["gnn_query"].numpy(), arrays["gnn_query_cold"].numpy()
         )
@@ -423,8 +429,11 @@ class TrainedModel:
         signals.prepare(config.n_candidates)
         rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
         for name, cfg in meta["rankers"].items():
-            hc = HybridConfig(**cfg)
-            members = 1 if hc.ranker == "blend" else hc.members
+            hc = _hybrid_config(cfg)
+            state = arrays["rankers"][name]
+            members = (
+                len([key for key in state if key.startswith("linear.") and key.endswith(".weight")]) // 2
+            )
             ranker = Ranker(
                 len(arrays["rankers"][name]["mean"]), kind=hc.ranker, hidden=hc.hidden, members=members
             )
@@ -537,7 +546,8 @@ def fit(
         text_embeddings: ``(N, D_t)`` rows aligned with ``snapshot.products``.
         params: hyper-parameters (defaults: :class:`TrainParams`).
         split: validation and train-window boundaries; by default the last ``params.val_days``
-            of the snapshot are validation and the model is trained on everything.
+            of the snapshot are validation (the last fifth of the baskets when that leaves no fit
+            period, as in a short history) and the model is trained on everything.
         extra_hybrids: more ranker variants to fit on the same GNN (ablations), by name.
         progress: ``progress(step, done, total)``, called after each step and epoch.
 
@@ -559,9 +569,17 @@ def fit(
         clock = now
 
     device = resolve_device(params.device)
+    chosen = split is not None
     if split is None:
         split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
     data = make_split(snapshot, split)
+    if not chosen and (len(data.fit) < 2 or len(data.val_queries) == 0):
+        # A short history (a new shop, a test graph): validate on the last fifth of the baskets.
+        times = sorted(b.ts for b in snapshot.baskets)
+        cut = times[min(len(times) - 1, max(1, int(0.8 * len(times))))]
+        if times[0] < cut:
+            split = TimeSplit(val_start=cut, train_end=split.train_end)
+            data = make_split(snapshot, split)
     if len(data.fit) == 0 or len(data.val_queries) == 0:
         raise ValueError("the fit or validation period has no baskets: pick another split or val_days")
     val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()

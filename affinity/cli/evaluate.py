@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from affinity.cli.common import command, console, load_settings
@@ -137,7 +138,9 @@ def evaluate(
                 for m in ("hr", "recall", "ndcg")
             ],
         )
-    console.print(table, width=max(console.width, 150))
+    # A pipe or log file gets 80 columns by default: too narrow for ten columns of numbers.
+    wide = console if console.is_terminal and console.width >= 150 else Console(width=160, highlight=False)
+    wide.print(table)
     main = f"hybrid ({names[0]})"
     for key, verdict in report.verdict(main).items():
         mark = "[green]beats[/green]" if verdict["beats"] else "[red]does not beat[/red]"

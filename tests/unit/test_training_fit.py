@@ -112,3 +112,12 @@ def test_new_product_gets_associations_without_retrain(model: TrainedModel) -> N
     assert all(r.source_id == "NEW-1" and r.target_id != "NEW-1" for r in rows)
     # its text twin is the closest substitute
     assert substitutes[0].target_id == template.id
+
+
+def test_short_history_falls_back_to_the_last_fifth_for_validation() -> None:
+    short = SNAP.with_baskets(SNAP.baskets[-150:])  # a few weeks only: shorter than val_days
+    params = TrainParams.from_dict(
+        {**PARAMS.as_dict(), "val_days": 365, "epochs": 1, "hybrid": PARAMS.hybrid}
+    )
+    model = fit(short, EMB, params)
+    assert model.sizes["fit_baskets"] > 0 and model.sizes["val_baskets"] > 0
