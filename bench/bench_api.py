@@ -18,11 +18,9 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,28 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.common import free_port, isolate  # noqa: E402
 
-
-RUN_DIR = Path(tempfile.mkdtemp(prefix="affinity-bench-api-"))
-BOLT, HTTP, API = _free_port(), _free_port(), _free_port()
-os.environ.update(
-    {
-        "AFFINITY_ENVIRONMENT": "test",
-        "AFFINITY_DATA_DIR": str(RUN_DIR),
-        "AFFINITY_NEO4J_URI": f"bolt://127.0.0.1:{BOLT}",
-        "AFFINITY_NEO4J_BOLT_PORT": str(BOLT),
-        "AFFINITY_NEO4J_HTTP_PORT": str(HTTP),
-        "AFFINITY_NEO4J_PASSWORD": "affinity-bench-password",
-        "AFFINITY_NEO4J_HEAP": "768m",
-        "AFFINITY_NEO4J_PAGECACHE": "256m",
-        "AFFINITY_API_PORT": str(API),
-        "AFFINITY_REQUEST_TIMEOUT_S": "30",
-    }
-)
+RUN_DIR = isolate("api", heap="768m", pagecache="256m")
+API = free_port()
+os.environ.update({"AFFINITY_API_PORT": str(API), "AFFINITY_REQUEST_TIMEOUT_S": "30"})
 
 import httpx  # noqa: E402
 import neo4j  # noqa: E402

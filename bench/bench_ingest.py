@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import socket
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,26 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.common import isolate, machine  # noqa: E402
 
-
-RUN_DIR = Path(tempfile.mkdtemp(prefix="affinity-bench-ingest-"))
-BOLT, HTTP = _free_port(), _free_port()
-os.environ.update(
-    {
-        "AFFINITY_ENVIRONMENT": "test",
-        "AFFINITY_DATA_DIR": str(RUN_DIR),
-        "AFFINITY_NEO4J_URI": f"bolt://127.0.0.1:{BOLT}",
-        "AFFINITY_NEO4J_BOLT_PORT": str(BOLT),
-        "AFFINITY_NEO4J_HTTP_PORT": str(HTTP),
-        "AFFINITY_NEO4J_PASSWORD": "affinity-bench-password",
-        "AFFINITY_NEO4J_HEAP": "1g",
-        "AFFINITY_NEO4J_PAGECACHE": "1g",
-    }
-)
+RUN_DIR = isolate("ingest")
 
 import neo4j  # noqa: E402
 
@@ -288,25 +268,6 @@ def bench_counting_in_cypher(driver: neo4j.Driver, settings: Settings, runs: int
     return {"python": python_rates, "cypher": cypher_rates, "edges": size, "products": len(sample)}
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        memory_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{memory_kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        memory = "unknown RAM"
-    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    return f"{os.cpu_count()} cores ({model}), {memory}, {system}"
-
-
 def _runs(values: list[float], unit: str, digits: int = 0) -> str:
     return ", ".join(f"{value:,.{digits}f}" for value in values) + f" {unit}"
 
@@ -375,7 +336,7 @@ def report(results: dict[str, Any], args: argparse.Namespace, conversion: float,
 
 Command: {command}
 
-Machine: {_machine()}; Neo4j {version} Community, local (heap {s.neo4j_heap}, page cache
+Machine: {machine()}; Neo4j {version} Community, local (heap {s.neo4j_heap}, page cache
 {s.neo4j_pagecache}), started by the benchmark. Data: the shipped Online Retail file, converted to
 the documented format in {conversion:.1f} s: {ingest["lines"]:,} order lines, {r.baskets:,} orders.
 Batch size {s.ingest_batch_size}; minimum support {s.min_support_baskets} baskets. Medians of

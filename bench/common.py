@@ -20,7 +20,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def isolate(prefix: str) -> Path:
+def isolate(prefix: str, heap: str = "1g", pagecache: str = "1g") -> Path:
     """Point every AFFINITY_* setting at a throwaway home and free ports; call before reading settings."""
     run_dir = Path(tempfile.mkdtemp(prefix=f"affinity-bench-{prefix}-"))
     bolt, http = free_port(), free_port()
@@ -33,8 +33,8 @@ def isolate(prefix: str) -> Path:
             "AFFINITY_NEO4J_BOLT_PORT": str(bolt),
             "AFFINITY_NEO4J_HTTP_PORT": str(http),
             "AFFINITY_NEO4J_PASSWORD": "affinity-bench-password",
-            "AFFINITY_NEO4J_HEAP": "1g",
-            "AFFINITY_NEO4J_PAGECACHE": "1g",
+            "AFFINITY_NEO4J_HEAP": heap,
+            "AFFINITY_NEO4J_PAGECACHE": pagecache,
         }
     )
     return run_dir
