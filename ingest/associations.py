@@ -25,7 +25,7 @@ the products whose numbers moved; edges that fall below the threshold disappear 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 import cypher
 from ingest.records import content_hash
-from ingest.writer import Progress
+from ingest.writer import Progress, chunks
 
 __all__ = ["ObserveReport", "PairCounts", "count_pairs", "edges_by_product", "observe"]
 
@@ -146,20 +146,6 @@ def _read_baskets(session: neo4j.Session) -> list[tuple[int, list[str]]]:
     return [(int(record["ts"]), list(record["products"])) for record in session.run(BASKETS)]
 
 
-def _batches(rows: list[dict[str, Any]], budget: int) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    size = 0
-    for row in rows:
-        weight = max(len(row["edges"]), 1)
-        if batch and size + weight > budget:
-            yield batch
-            batch, size = [], 0
-        batch.append(row)
-        size += weight
-    if batch:
-        yield batch
-
-
 def _replace(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]], baskets: int) -> None:
     tx.run(REPLACE_EDGES, rows=rows, baskets=baskets).consume()
 
@@ -201,7 +187,8 @@ def observe(
             rows.append({"id": product, "hash": digest, "count": count_of.get(product, 0), "edges": mine})
         step("write", 0, len(rows))
         written = 0
-        for batch in _batches(rows, batch_size):
+        # A product's edge count is its weight: one transaction holds about batch_size edges.
+        for batch in chunks(rows, [max(len(row["edges"]), 1) for row in rows], batch_size):
             session.execute_write(_replace, batch, counts.baskets)
             written += len(batch)
             step("write", written, len(rows))

@@ -141,7 +141,7 @@ def _review_row(review: ReviewRecord) -> dict[str, Any]:
     return row
 
 
-def _chunks(rows: list[dict[str, Any]], sizes: list[int], budget: int) -> Iterator[list[dict[str, Any]]]:
+def chunks(rows: list[dict[str, Any]], sizes: list[int], budget: int) -> Iterator[list[dict[str, Any]]]:
     """Consecutive batches whose total size stays within ``budget`` (a bigger single row goes alone)."""
     batch: list[dict[str, Any]] = []
     total = 0
@@ -205,7 +205,7 @@ def write_dataset(
             sizes = [len(row["lines"]) for row in rows] if kind == "orders" else [1] * len(rows)
             # Categories go in one transaction: few rows, and a child needs its parent committed first.
             budget = max(sum(sizes), 1) if kind == "categories" else batch_size
-            for batch in _chunks(rows, sizes, budget):
+            for batch in chunks(rows, sizes, budget):
                 created, updated = session.execute_write(
                     _write_batch, batches.statement, batch, extra.get(kind, {})
                 )
