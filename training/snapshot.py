@@ -363,6 +363,3 @@ def from_neo4j(
     if since is not None or until is not None:  # the statement filters too; this guards any ts type
         baskets = [b for b in baskets if (since is None or b.ts >= since) and (until is None or b.ts < until)]
     return CatalogueSnapshot(products=products, baskets=baskets)
-
-
-_product_from_record = product_from_record  # the name ``workers.refresh`` imported first

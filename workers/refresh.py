@@ -18,7 +18,7 @@ import cypher
 from affinity.settings import Settings
 from training.embedding import TextEmbedder, product_text, text_hash
 from training.scoring import score_new_product
-from training.snapshot import ProductText, _product_from_record
+from training.snapshot import ProductText, product_from_record
 from training.train import TrainedModel
 from workers import versions
 from workers.runner import artefact_dir
@@ -44,7 +44,7 @@ def load_products(driver: neo4j.Driver, database: str, product_ids: list[str]) -
     for record in records:
         row = record.data()
         row["id"] = row["key"]
-        products.append(_product_from_record(row, row.get("review_texts") or ()))
+        products.append(product_from_record(row, row.get("review_texts") or ()))
     return products
 
 
