@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ import pytest
 
 from affinity.settings import PROJECT_ROOT, Settings
 from tests.integration.test_api_graphql import seeded
+from tests.servers import wait_until_healthy
 
 pytestmark = pytest.mark.integration
 
@@ -53,16 +53,7 @@ def test_graphiql_runs_a_query_in_chromium(seeded: object, settings: Settings, t
         env=env,
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
+        wait_until_healthy(server, base)
         page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "graphiql" in page.text.lower()
         screenshot = tmp_path / "graphiql.png"

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from affinity.settings import Settings
 from tests.integration.test_api_graphql import READ, seeded
+from tests.servers import wait_until_healthy
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +30,7 @@ def test_serve_answers_graphql_health_and_metrics(seeded: object, settings: Sett
         env=dict(os.environ),
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the API did not come up in 90 s"
-            time.sleep(0.3)
+        wait_until_healthy(process, base)
         assert httpx.get(f"{base}/readyz").json()["ready"] is True
         response = httpx.post(
             f"{base}/graphql",
