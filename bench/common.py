@@ -62,12 +62,18 @@ def neo4j_running() -> Iterator[neo4j.Driver]:
         neo4j_server.stop(settings)
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
+    model = cpu_model()
     memory_kb = next(
         int(line.split()[1])
         for line in Path("/proc/meminfo").read_text().splitlines()
