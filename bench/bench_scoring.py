@@ -30,13 +30,15 @@ from bench_training import machine, write  # noqa: E402
 
 
 def child(
-    n: int, queries: int, k: int, dim: int, mode: str, block: int, chunk: int, runs: int
+    n: int, queries: int, k: int, dim: int, mode: str, block: int, chunk: int, runs: int, device: str
 ) -> dict[str, float]:
     from training.recommender import top_k_dot
     from training.synthetic import random_embeddings
 
     torch.set_num_threads(2)
-    table = random_embeddings(n, dim, seed=0)
+    table_np = random_embeddings(n, dim, seed=0)
+    # On a GPU the table is placed once; top_k_dot then scores on the device.
+    table: np.ndarray | torch.Tensor = table_np if device == "cpu" else torch.from_numpy(table_np).to(device)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     q_idx = np.arange(min(queries, n))
     times = []
@@ -45,9 +47,9 @@ def child(
         if mode == "blocked":
             for s in range(0, len(q_idx), block):
                 q = q_idx[s : s + block]
-                top_k_dot(table[q], table, k, exclude=q, chunk=chunk)
+                top_k_dot(table_np[q], table, k, exclude=q, chunk=chunk)
         else:  # naive: every query against every product at once, then a full sort
-            scores = table[q_idx] @ table.T
+            scores = table_np[q_idx] @ table_np.T
             scores[np.arange(len(q_idx)), q_idx] = -np.inf
             np.argsort(-scores, axis=1)[:, :k]
         times.append(time.perf_counter() - start)
@@ -55,8 +57,9 @@ def child(
     return {
         "seconds": float(np.median(times)),
         "peak_mb": peak / 1024,
-        "table_mb": table.nbytes / 2**20,
+        "table_mb": table_np.nbytes / 2**20,
         "extra_mb": max(0, peak - base_rss) / 1024,
+        "gpu_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if device != "cpu" else 0.0,
     }
 
 
@@ -64,7 +67,7 @@ def run_child(args: argparse.Namespace, n: int, mode: str) -> dict[str, float] |
     cmd = [
         sys.executable, __file__, "--child", str(n), "--mode", mode, "--queries", str(args.queries),
         "--k", str(args.k), "--dim", str(args.dim), "--block", str(args.block), "--chunk", str(args.chunk),
-        "--runs", str(args.runs),
+        "--runs", str(args.runs), "--device", str(args.device),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -84,12 +87,23 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=65536)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-max-bytes", type=float, default=2e9, help="skip larger naive runs")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda to score with the table on the GPU")
     parser.add_argument("--child", type=int)
     parser.add_argument("--mode", default="blocked")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.child is not None:
-        r = child(args.child, args.queries, args.k, args.dim, args.mode, args.block, args.chunk, args.runs)
+        r = child(
+            args.child,
+            args.queries,
+            args.k,
+            args.dim,
+            args.mode,
+            args.block,
+            args.chunk,
+            args.runs,
+            args.device,
+        )
         print(json.dumps(r))
         return
     lines = [
@@ -97,7 +111,8 @@ def main() -> None:
         "",
         machine(),
         "",
-        f"{args.queries:,} source products scored against all N (dim {args.dim}, K = {args.k}); blocked: "
+        f"Device {args.device}. {args.queries:,} source products scored against all N "
+        f"(dim {args.dim}, K = {args.k}); blocked: "
         f"{args.block} sources x {args.chunk:,} candidates at a time with a running top-K; naive: one dense "
         f"(sources x N) matrix and a full sort. Median of {args.runs} runs; peak RSS of a fresh process "
         "holding the N x dim table (torch and numpy loaded: about 0.9 GB before any work); working memory: "
@@ -113,7 +128,7 @@ def main() -> None:
             continue
         q = min(args.queries, n)
         naive = None
-        if q * n * 4 <= args.naive_max_bytes:
+        if q * n * 4 <= args.naive_max_bytes and args.device == "cpu":
             naive = run_child(args, n, "naive")
         full = blocked["seconds"] * n / q
         full_text = f"{full:,.0f} s" if full < 3600 else f"{full / 3600:,.1f} h"
@@ -127,6 +142,7 @@ def main() -> None:
             f"| {n:,} | {blocked['table_mb']:,.0f} | {blocked['seconds']:.2f} "
             f"| {1000 * blocked['seconds'] / q:.3f} "
             f"| {full_text} | {blocked['peak_mb']:,.0f} | {blocked['extra_mb']:,.0f} | {naive_cells} |"
+            + (f" GPU peak {blocked['gpu_peak_mb']:,.0f} MB |" if args.device != "cpu" else "")
         )
         print(lines[-1], flush=True)
     write(args.out, "\n".join(lines))

@@ -109,6 +109,8 @@ class TextEmbedder:
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda:0"``...
         batch_size: texts per forward pass.
         max_length: tokens per text (MiniLM was trained with 256; product texts are short).
+        dtype: weights and activations; ``torch.float16``/``bfloat16`` roughly double GPU
+            throughput, float32 (the default) keeps vectors identical across CPU and GPU workers.
 
     ``embed(texts)`` returns ``(len(texts), dim)`` float32 rows of unit norm.
     """
@@ -119,6 +121,7 @@ class TextEmbedder:
         device: str = "auto",
         batch_size: int = 64,
         max_length: int = 128,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
 
@@ -128,7 +131,7 @@ class TextEmbedder:
         self.max_length = max_length
         path = resolve_model_path(model)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self.model = AutoModel.from_pretrained(str(path)).to(self.device).eval()
+        self.model = AutoModel.from_pretrained(str(path), dtype=dtype).to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
 
     def __repr__(self) -> str:
@@ -143,7 +146,9 @@ class TextEmbedder:
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(self.device)
         hidden = self.model(**encoded).last_hidden_state  # (B, T, D)
-        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+        mask = encoded["attention_mask"].unsqueeze(-1)  # (B, T, 1)
+        # Pool in float32: a half-precision sum over 128 tokens loses digits the cosine needs.
+        hidden, mask = hidden.float(), mask.float()
         pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, p=2, dim=1)
 

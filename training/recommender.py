@@ -67,8 +67,8 @@ def top_k_rows(scores: FloatArray, query_idx: IntArray, k: int) -> tuple[IntArra
 
 
 def top_k_dot(
-    queries: FloatArray,
-    table: FloatArray,
+    queries: FloatArray | torch.Tensor,
+    table: FloatArray | torch.Tensor,
     k: int,
     exclude: IntArray | None = None,
     chunk: int = 65_536,
@@ -77,7 +77,9 @@ def top_k_dot(
 
     Args:
         queries: ``(B, D)`` query vectors.
-        table: ``(N, D)`` candidate vectors.
+        table: ``(N, D)`` candidate vectors: a numpy array (scored on the CPU), or a tensor, scored
+            on its own device; put it on the GPU once and pass it to every call, so that only the
+            queries and the ``(B, k)`` results cross the bus.
         k: list length (clipped to ``N``).
         exclude: ``(B,)`` a candidate index to leave out per query (its own row), or ``-1``.
         chunk: candidates scored at a time; memory is :math:`O(B \\cdot \\text{chunk})`, not
@@ -86,15 +88,22 @@ def top_k_dot(
     Returns:
         ``(B, k)`` indices and scores, best first.
     """
-    q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+    device = table.device if isinstance(table, torch.Tensor) else torch.device("cpu")
+    q = torch.as_tensor(
+        np.ascontiguousarray(queries, dtype=np.float32) if isinstance(queries, np.ndarray) else queries
+    )
+    q = q.to(device=device, dtype=torch.float32)
     b, n = q.shape[0], table.shape[0]
     k_eff = min(k, n)
-    best_v = torch.full((b, k_eff), float("-inf"))
-    best_i = torch.full((b, k_eff), -1, dtype=torch.long)
-    ex = None if exclude is None else torch.from_numpy(np.asarray(exclude, dtype=np.int64))
-    rows = torch.arange(b)
+    best_v = torch.full((b, k_eff), float("-inf"), device=device)
+    best_i = torch.full((b, k_eff), -1, dtype=torch.long, device=device)
+    ex = None if exclude is None else torch.as_tensor(np.asarray(exclude, dtype=np.int64), device=device)
+    rows = torch.arange(b, device=device)
     for start in range(0, n, chunk):
-        block = torch.from_numpy(np.ascontiguousarray(table[start : start + chunk], dtype=np.float32))
+        if isinstance(table, torch.Tensor):
+            block = table[start : start + chunk].float()
+        else:
+            block = torch.from_numpy(np.ascontiguousarray(table[start : start + chunk], dtype=np.float32))
         s = q @ block.T  # (B, c)
         if ex is not None:
             local = ex - start
@@ -106,8 +115,8 @@ def top_k_dot(
         merged_i = torch.cat([best_i, i + start], dim=1)
         best_v, pos = torch.topk(merged_v, k_eff, dim=1)
         best_i = torch.gather(merged_i, 1, pos)
-    idx = best_i.numpy().astype(np.int64)
-    val = best_v.numpy()
+    idx = best_i.cpu().numpy().astype(np.int64)
+    val = best_v.cpu().numpy()
     idx[~np.isfinite(val)] = -1
     if k_eff < k:
         idx = np.pad(idx, ((0, 0), (0, k - k_eff)), constant_values=-1)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from training.embedding import (
     TextEmbedder,
@@ -58,6 +59,15 @@ def test_embeddings_are_unit_and_order_independent(embedder: TextEmbedder) -> No
     unsorted = embedder.embed(texts, sort_by_length=False)
     assert np.allclose(e, unsorted, atol=1e-5)
     assert float(e[0] @ e[1]) > float(e[0] @ e[2])  # mugs are closer to each other than to a candle
+
+
+def test_half_precision_embeddings_match_float32(embedder: TextEmbedder) -> None:
+    texts = ["red hanging heart t-light holder", "white metal lantern", "set of 3 cake tins"]
+    half = TextEmbedder(device="cpu", batch_size=2, dtype=torch.bfloat16).embed(texts)
+    assert half.dtype == np.float32
+    assert np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(half * embedder.embed(texts), axis=1)
+    assert cosine.min() > 0.99
 
 
 def test_embed_with_cache_reuses_vectors(tmp_path: Path) -> None:

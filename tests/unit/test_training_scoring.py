@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from training.recommender import top_k_dot, top_k_rows
 from training.scoring import SUBSTITUTE, score_substitutes, top_k_cosine
@@ -33,6 +34,17 @@ def test_top_k_dot_pads_small_catalogues() -> None:
     assert idx.shape == (1, 5)
     assert set(idx[0, :2].tolist()) == {1, 2} and idx[0, 2:].tolist() == [-1, -1, -1]
     assert np.isneginf(val[0, 2:]).all()
+
+
+def test_top_k_dot_scores_a_tensor_table_on_its_device() -> None:
+    # The GPU path (table placed once on the device) is the same code; CPU CI runs it on a CPU tensor.
+    e = random_embeddings(200, 16, seed=5)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    q = np.arange(0, 200, 3)
+    on_device = top_k_dot(e[q], torch.from_numpy(e).to(device), 7, exclude=q, chunk=17)
+    host = top_k_dot(e[q], e, 7, exclude=q, chunk=17)
+    assert on_device[1] == pytest.approx(host[1], abs=1e-5)
+    assert (on_device[0] == host[0]).mean() > 0.99
 
 
 def test_top_k_rows_excludes_query_and_pads() -> None:
