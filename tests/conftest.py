@@ -7,7 +7,6 @@ CLI subprocesses that tests start, talk to these servers and never to a develope
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,32 +19,21 @@ from affinity import neo4j_server, redis_server
 from affinity.db import connect
 from affinity.settings import Settings, get_settings
 from graph_schema import migrate
+from tests.servers import server_env
 
 CLEAR_DATA = cypher.query("testing.clear_data")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="affinity-tests-"))
-_BOLT, _HTTP, _REDIS, _API = _free_port(), _free_port(), _free_port(), _free_port()
 os.environ.update(
     {
         "AFFINITY_ENVIRONMENT": "test",
-        "AFFINITY_DATA_DIR": str(_RUN_DIR),
-        "AFFINITY_MODEL_DIR": str(_RUN_DIR / "models"),
-        "AFFINITY_NEO4J_URI": f"bolt://127.0.0.1:{_BOLT}",
-        "AFFINITY_NEO4J_BOLT_PORT": str(_BOLT),
-        "AFFINITY_NEO4J_HTTP_PORT": str(_HTTP),
         "AFFINITY_NEO4J_PASSWORD": "affinity-test-password",
         "AFFINITY_NEO4J_HEAP": "768m",
         "AFFINITY_NEO4J_PAGECACHE": "256m",
-        "AFFINITY_REDIS_PORT": str(_REDIS),
-        "AFFINITY_BROKER_URL": f"redis://127.0.0.1:{_REDIS}/0",
-        "AFFINITY_API_PORT": str(_API),
+        # Data and model dirs, and free ports for Neo4j, Redis and the API (tests.servers.isolated
+        # gives a test its own servers the same way).
+        **server_env(_RUN_DIR),
     }
 )
 get_settings.cache_clear()

@@ -1,11 +1,60 @@
-"""Helpers for tests that run the API as a real uvicorn process."""
+"""Helpers for tests that run real processes: free ports and server settings, a Celery worker, a
+uvicorn API, and waiting on jobs."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
+import sys
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
+import neo4j
+
+from affinity.settings import Settings
+from workers import jobs
+
+#: A worker's settings in the pipeline tests: small write batches (a write takes many transactions,
+#: so it can be caught half-done) and few associations per product.
+WORKER_ENV = {"AFFINITY_WRITE_BATCH_SIZE": "40", "AFFINITY_TOP_K": "10"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(run_dir: Path, neo4j: bool = True, redis: bool = True, api: bool = True) -> dict[str, str]:
+    """``AFFINITY_*`` variables giving servers homed in ``run_dir`` their own free loopback ports."""
+    env = {"AFFINITY_DATA_DIR": str(run_dir), "AFFINITY_MODEL_DIR": str(run_dir / "models")}
+    if neo4j:
+        bolt, http = free_port(), free_port()
+        env |= {
+            "AFFINITY_NEO4J_URI": f"bolt://127.0.0.1:{bolt}",
+            "AFFINITY_NEO4J_BOLT_PORT": str(bolt),
+            "AFFINITY_NEO4J_HTTP_PORT": str(http),
+        }
+    if redis:
+        port = free_port()
+        env |= {"AFFINITY_REDIS_PORT": str(port), "AFFINITY_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
+    if api:
+        env["AFFINITY_API_PORT"] = str(free_port())
+    return env
+
+
+def isolated(
+    base: Settings, name: str, neo4j: bool = True, redis: bool = True
+) -> tuple[Settings, dict[str, str]]:
+    """``base`` with its own home (``data_dir/name``) and ports for a dedicated Neo4j and/or Redis
+    and API; returns those settings and the variables that give them to a subprocess."""
+    env = server_env(base.data_dir / name, neo4j=neo4j, redis=redis)
+    fields = {key.removeprefix("AFFINITY_").lower(): value for key, value in env.items()}
+    return Settings(**{**base.model_dump(), **fields}), env
 
 
 def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: float = 90) -> None:
@@ -20,3 +69,52 @@ def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: flo
             pass
         assert time.monotonic() < deadline, f"the API did not come up in {timeout_s:.0f} s"
         time.sleep(0.3)
+
+
+class Worker:
+    """``affinity worker`` on both queues as a subprocess in its own process group (killed whole)."""
+
+    def __init__(self, log: Path, env: Mapping[str, str] | None = None) -> None:
+        self.log = log
+        self.env = {**os.environ, **WORKER_ENV, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, extra_env: Mapping[str, str] | None = None) -> None:
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "affinity.cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
+            stdout=handle, stderr=subprocess.STDOUT, env={**self.env, **(extra_env or {})},
+            start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes: no clean-up, no acknowledgement."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+def wait_for(
+    driver: neo4j.Driver, db: str, job_id: str, until: str = "done", timeout: float = 400
+) -> jobs.JobInfo:
+    """Poll a job until it ends (``done``) or is half-way through its write-back (``writing``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = jobs.get(driver, db, job_id)
+        assert job is not None
+        if until == "done" and job.state in ("succeeded", "failed"):
+            return job
+        if until == "writing" and job.step == "write" and job.done > 0:
+            return job
+        assert job.state != "failed", job.error
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not reach {until!r} in {timeout}s")

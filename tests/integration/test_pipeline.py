@@ -9,8 +9,6 @@ first version's edges exactly; a product added afterwards gets associations with
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,60 +21,18 @@ import pytest
 import cypher
 from affinity.settings import Settings
 from tests.factories import load_synthetic
+from tests.servers import Worker, wait_for
 from workers import jobs, versions
 from workers.jobs import JobConflictError
 
 pytestmark = pytest.mark.integration
 
 ACTIVE_EDGES = cypher.query("testing.active_edges")
-WORKER_ENV = {"AFFINITY_WRITE_BATCH_SIZE": "40", "AFFINITY_TOP_K": "10"}
 
 
 def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
     records = driver.execute_query(ACTIVE_EDGES, database_=db).records
     return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
-
-
-class Worker:
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        handle = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "affinity.cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
-            stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **WORKER_ENV}, start_new_session=True,
-        )  # fmt: skip
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-
-
-def wait_for(
-    driver: neo4j.Driver, db: str, job_id: str, until: str = "done", timeout: float = 400
-) -> jobs.JobInfo:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = jobs.get(driver, db, job_id)
-        assert job is not None
-        if until == "done" and job.state in ("succeeded", "failed"):
-            return job
-        if until == "writing" and job.step == "write" and job.done > 0:
-            return job
-        assert job.state != "failed", job.error
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not reach {until!r} in {timeout}s")
 
 
 @pytest.fixture
