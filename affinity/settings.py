@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     job_stale_after_s: int = 900
     device: str = "auto"
     seed: int = 7
+    # A worker sharing its machine with the API and Neo4j: torch threads of its embedding and
+    # training (None: torch's default, one per core) and its CPU priority (`nice` increment, 0-19).
+    # On two cores `worker_threads=1` and `worker_nice=19` keep read p99 within 2x during a retrain
+    # (docs/reliability.md, "Load (soak)").
+    worker_threads: int | None = None
+    worker_nice: int = 0
 
     @model_validator(mode="before")
     @classmethod

@@ -292,8 +292,13 @@ def _paged(
     """Keyset pagination: each batch returns rows ordered by ``key``; the next starts after the last."""
     after = ""
     while True:
+        # routing "r" (neo4j.RoutingControl.READ): in a cluster the export reads from a follower or
+        # read replica, not the leader; the driver's bookmarks keep it after the pipeline's writes.
         records, _, _ = driver.execute_query(
-            statement, parameters_={**params, "after": after, "batch_size": batch_size}, database_=database
+            statement,
+            parameters_={**params, "after": after, "batch_size": batch_size},
+            database_=database,
+            routing_="r",
         )
         rows = [record.data() for record in records]
         if not rows:

@@ -15,6 +15,7 @@ import pickle
 from dataclasses import asdict
 from typing import Any
 
+import neo4j
 import numpy as np
 
 import cypher
@@ -44,7 +45,11 @@ def stored_embeddings(ctx: StepContext, batch_size: int = 2000) -> dict[str, tup
     after = ""
     while True:
         records = ctx.driver.execute_query(
-            EXPORT_EMBEDDINGS, after=after, batch_size=batch_size, database_=ctx.database
+            EXPORT_EMBEDDINGS,
+            after=after,
+            batch_size=batch_size,
+            database_=ctx.database,
+            routing_=neo4j.RoutingControl.READ,
         ).records
         for record in records:
             stored[record["key"]] = (record["text_hash"], list(record["embedding"]))
@@ -86,6 +91,10 @@ def embed(ctx: StepContext) -> dict[str, Any]:
     ctx.progress(0, len(todo))
     fresh: dict[str, list[float]] = {}
     if todo:
+        if ctx.settings.worker_threads:
+            import torch
+
+            torch.set_num_threads(ctx.settings.worker_threads)
         embedder = TextEmbedder(
             model, device=ctx.settings.device, batch_size=ctx.settings.embedding_batch_size
         )
@@ -109,7 +118,12 @@ def _train_params(ctx: StepContext) -> Any:
     from training.train import TrainParams
 
     overrides = {k: v for k, v in ctx.options.items() if k in {"encoder", "epochs", "seed"}}
-    defaults = {"device": ctx.settings.device, "seed": ctx.settings.seed, "epochs": ctx.settings.train_epochs}
+    defaults = {
+        "device": ctx.settings.device,
+        "seed": ctx.settings.seed,
+        "epochs": ctx.settings.train_epochs,
+        "threads": ctx.settings.worker_threads,
+    }
     return TrainParams.from_dict({**TrainParams().as_dict(), **defaults, **overrides})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from affinity.cli.common import command, load_settings
@@ -17,7 +19,11 @@ def worker(
     loglevel: str = typer.Option("info", help="Celery log level"),
 ) -> None:
     """Start a worker consuming QUEUES (gpu: embedding and training; io: Neo4j reads and writes)."""
-    load_settings()  # fail on bad settings with one line, before Celery starts
+    settings = load_settings()  # fail on bad settings with one line, before Celery starts
+    if settings.worker_nice > 0:
+        # Lower priority for the worker and the pool processes it forks (they inherit it), so a
+        # retrain yields the CPU to the API and Neo4j on a shared machine.
+        os.nice(settings.worker_nice)
     from workers.app import app as celery_app
 
     celery_app.worker_main(
