@@ -41,9 +41,9 @@ def _no_progress(step: str, done: int, total: int) -> None:
 #: Hybrid ablations fitted beside the main hybrid of the first encoder.
 ABLATIONS: dict[str, dict[str, Any]] = {
     "hybrid without GNN": {"use_gnn": False},
-    "hybrid without text": {"use_text": False},
-    "hybrid without customers": {"use_customers": False},
     "hybrid without GNN and text": {"use_gnn": False, "use_text": False},
+    "hybrid with the correction at full weight": {"select_scale": False, "residual_scale": 1.0},
+    "hybrid with an MLP ranker": {"ranker": "mlp"},
     "hybrid as weighted blend": {"ranker": "blend"},
 }
 
@@ -84,6 +84,8 @@ class EvaluationReport:
     params: dict[str, Any] = field(default_factory=dict)
     #: method -> "warm recall" etc. -> (difference to the strongest baseline, 95% low, 95% high)
     intervals: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+    #: fit label -> ranker variant -> the residual correction weight chosen on rolling windows
+    selection: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def strongest_baseline(self, subset: str, metric: str) -> ResultRow:
         """The baseline with the best test ``metric`` on ``subset`` (``warm``, ``cold``, ``overall``)."""
@@ -132,6 +134,7 @@ class EvaluationReport:
             "timings": self.timings,
             "params": self.params,
             "intervals": {k: {m: list(v) for m, v in d.items()} for k, d in self.intervals.items()},
+            "selection": self.selection,
         }
 
     def save_json(self, path: Path) -> None:
@@ -163,6 +166,7 @@ class EvaluationReport:
                 k: {m: (float(v[0]), float(v[1]), float(v[2])) for m, v in d.items()}
                 for k, d in data.get("intervals", {}).items()
             },
+            selection=data.get("selection", {}),
         )
 
 
@@ -205,6 +209,7 @@ def run_evaluation(
     progress("baselines", 1, 1)
 
     histories: dict[str, list[EpochRecord]] = {}
+    selection: dict[str, dict[str, Any]] = {}
     variants: list[tuple[str, TrainParams, dict[str, HybridConfig]]] = []
     for i, encoder in enumerate(encoders):
         extra = (
@@ -227,6 +232,7 @@ def run_evaluation(
         model = fit(snapshot, text_embeddings, p, split, extra_hybrids=extra)
         timings[f"fit {label}"] = round(time.perf_counter() - start, 2)
         histories[label] = model.history
+        selection[label] = model.selection
         result, ranked = _score(model.recommender("gnn"), data.test_queries)
         note = f"best epoch {model.best_epoch} of {len(model.history)}"
         rows.append(ResultRow(f"gnn ({label})", "gnn", result, model.val_metrics.get("gnn"), note, ranked))
@@ -253,6 +259,7 @@ def run_evaluation(
         histories=histories,
         timings=timings,
         params=params.as_dict(),
+        selection=selection,
     )
 
 

@@ -21,6 +21,7 @@ customers, in any of their orders). For each:
 ``pop``               :math:`\\log(1 + n_c)`, scaled to [0, 1]
 ``recency``           :math:`\\exp(-\\Delta t_c / 30\\,\\text{days})` since :math:`c` last sold
 ``q_pop``             :math:`\\log(1 + n_q)` scaled (lets the ranker trust pair signals by evidence)
+``dpop``              :math:`\\log(1 + d_c)` scaled, :math:`d_c` the time-decayed count (``dcooc``'s diagonal)
 ===================  =================================================================
 
 A cold query has no pair signal: those features are 0 and its GNN vector is its content-only one.
@@ -95,6 +96,7 @@ HYBRID_FEATURES: tuple[str, ...] = (
     "pop",
     "recency",
     "q_pop",
+    "dpop",
 )
 _F = {name: i for i, name in enumerate(HYBRID_FEATURES)}
 
@@ -107,7 +109,14 @@ class HybridConfig:
     use_text: bool = True
     use_cooc: bool = True  # dcooc and scooc
     use_customers: bool = True  # ccooc
-    ranker: str = "mlp"  # "mlp" or "linear" (Adam on the listwise loss), "blend" (coordinate ascent)
+    # "residual" (time-decayed co-occurrence plus a learned, zero-initialised correction), "mlp" or
+    # "linear" (Adam on the listwise loss), "blend" (coordinate ascent on the validation metric)
+    ranker: str = "residual"
+    #: weight of the residual ranker's learned correction (0: exactly time-decayed co-occurrence);
+    #: :func:`training.train.fit` chooses it on rolling windows inside the train window
+    residual_scale: float = 1.0
+    #: whether :func:`training.train.fit` chooses ``residual_scale`` on rolling windows (else as given)
+    select_scale: bool = True
     blend_rounds: int = 4
     members: int = 3  # seed ensemble of mlp/linear rankers
     hidden: int = 32
@@ -212,6 +221,7 @@ class HybridSignals:
     gnn_cold: FloatArray | None
     text: FloatArray | None
     global_top: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dpop: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     @property
     def n_products(self) -> int:
@@ -221,9 +231,13 @@ class HybridSignals:
         """Precompute candidate lists: each pair signal's strongest products, and the global lists."""
         for signal in self.pairs.values():
             signal.prepare(n_candidates)
+        decayed = self.pairs["dcooc"].diag if "dcooc" in self.pairs else np.zeros_like(self.pop)
+        self.dpop = _scaled_log(np.asarray(decayed, dtype=np.float32))
         by_trend = np.argsort(-self.trend, kind="stable")[:n_candidates]
         by_pop = np.argsort(-self.pop, kind="stable")[:n_candidates]
-        self.global_top = np.concatenate([by_trend, by_pop]).astype(np.int64)
+        # the decayed-popularity head is time-decayed co-occurrence's fill: keep it a candidate
+        by_dpop = np.argsort(-decayed, kind="stable")[:n_candidates]
+        self.global_top = np.concatenate([by_trend, by_pop, by_dpop]).astype(np.int64)
 
     def query_vectors(
         self, q: IntArray, cold: BoolArray, zq: FloatArray | None = None, eq: FloatArray | None = None
@@ -310,6 +324,8 @@ class HybridSignals:
         f[..., _F["pop"]] = self.pop[safe]
         f[..., _F["recency"]] = self.recency[safe]
         f[..., _F["q_pop"]] = np.where(cold, 0.0, self.pop[q])[:, None]
+        if len(self.dpop):
+            f[..., _F["dpop"]] = self.dpop[safe]
         f[cand < 0] = 0.0
         return f
 
@@ -389,16 +405,30 @@ class Ranker(nn.Module):
     :math:`\\tilde f = m \\odot (f - \\mu) / \\sigma` is standardised and masked by the config.
     With ``members > 1`` the score is the mean of independently trained members (a seed ensemble,
     which steadies a ranker fitted on a few weeks of validation baskets).
+
+    ``kind="residual"``: the warm head is time-decayed co-occurrence plus a learned correction,
+
+    .. math::
+
+        s_{qc} = \\alpha \\log\\big(A_{qc} / \\max_j A_{qj} + \\epsilon\\, \\mathrm{dpop}_c\\big)
+            + \\lambda \\big(w^\\top \\tilde f + v^\\top \\operatorname{GELU}(U \\tilde f)\\big),
+
+    with :math:`\\alpha > 0` learned, :math:`\\epsilon = 10^{-6}` (so the first term orders exactly
+    like the baseline: co-occurring products by :math:`A_{qc}`, then the rest by decayed popularity)
+    and :math:`w, v` initialised at zero: the fit starts at the baseline and moves off it only as far
+    as the training loss pays for. :math:`\\lambda` (``scale``, :attr:`HybridConfig.residual_scale`)
+    shrinks the correction; ``scale = 0`` *is* time-decayed co-occurrence. The cold head is the MLP's.
     """
 
     mean: Tensor
     std: Tensor
     mask: Tensor
+    scale: Tensor
 
     def __init__(self, num_features: int, kind: str = "mlp", hidden: int = 32, members: int = 1) -> None:
         super().__init__()
-        if kind not in ("mlp", "linear", "blend"):
-            raise ValueError(f"unknown ranker {kind!r}: blend, linear or mlp")
+        if kind not in ("residual", "mlp", "linear", "blend"):
+            raise ValueError(f"unknown ranker {kind!r}: residual, blend, linear or mlp")
         self.kind = kind
         self.num_features = num_features
         self.hidden = hidden
@@ -406,12 +436,15 @@ class Ranker(nn.Module):
         self.register_buffer("mean", torch.zeros(num_features))
         self.register_buffer("std", torch.ones(num_features))
         self.register_buffer("mask", torch.ones(num_features))
+        self.register_buffer("scale", torch.ones(()))
+        # residual: log alpha of each member's baseline term
+        self.log_alpha = nn.Parameter(torch.zeros(members if kind == "residual" else 0))
         # head h of member m is at index 2 * m + h (h = 0 warm, 1 cold)
         self.linear = nn.ModuleList([nn.Linear(num_features, 1) for _ in range(2 * members)])
         self.mlp = nn.ModuleList(
             [
                 nn.Sequential(nn.Linear(num_features, hidden), nn.GELU(), nn.Linear(hidden, 1))
-                for _ in range(2 * members if kind == "mlp" else 0)
+                for _ in range(2 * members if kind in ("mlp", "residual") else 0)
             ]
         )
         self.reset_parameters()
@@ -425,17 +458,34 @@ class Ranker(nn.Module):
         out: list[nn.Parameter] = []
         for head in range(2):
             out += list(self.linear[2 * member + head].parameters())
-            if self.kind == "mlp":
+            if self.kind in ("mlp", "residual"):
                 out += list(self.mlp[2 * member + head].parameters())
+        if self.kind == "residual":
+            out.append(self.log_alpha)
         return out
 
+    def reset_member(self, member: int) -> None:
+        """Fresh initial weights for one member; a residual warm correction starts at exactly zero."""
+        for head in range(2):
+            index = 2 * member + head
+            cast(nn.Linear, self.linear[index]).reset_parameters()
+            if self.kind in ("mlp", "residual"):
+                for module in cast(nn.Sequential, self.mlp[index]):
+                    if isinstance(module, nn.Linear):
+                        module.reset_parameters()
+        if self.kind == "residual":
+            with torch.no_grad():
+                warm_linear = cast(nn.Linear, self.linear[2 * member])
+                warm_linear.weight.zero_()
+                warm_linear.bias.zero_()
+                last = cast(nn.Linear, cast(nn.Sequential, self.mlp[2 * member])[-1])
+                last.weight.zero_()
+                last.bias.zero_()
+                self.log_alpha[member] = 0.0
+
     def reset_parameters(self) -> None:
-        for layer in self.linear:
-            cast(nn.Linear, layer).reset_parameters()
-        for seq in self.mlp:
-            for module in cast(nn.Sequential, seq):
-                if isinstance(module, nn.Linear):
-                    module.reset_parameters()
+        for member in range(self.members):
+            self.reset_member(member)
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -446,13 +496,16 @@ class Ranker(nn.Module):
 
     def member_forward(self, features: Tensor, cold: Tensor, member: int) -> Tensor:
         """Scores ``(B, C)`` of one member."""
+        features = features[..., : self.num_features]  # a ranker saved before later features
         f = (features - self.mean) / self.std * self.mask
         heads = []
         for head in range(2):
             s = self.linear[2 * member + head](f).squeeze(-1)
-            if self.kind == "mlp":
+            if self.kind in ("mlp", "residual"):
                 s = s + self.mlp[2 * member + head](f).squeeze(-1)
             heads.append(s)
+        if self.kind == "residual":
+            heads[0] = self.log_alpha[member].exp() * baseline_score(features) + self.scale * heads[0]
         return torch.where(cold.unsqueeze(1), heads[1], heads[0])
 
     def forward(self, features: Tensor, cold: Tensor) -> Tensor:
@@ -461,6 +514,14 @@ class Ranker(nn.Module):
         for member in range(1, self.members):
             total = total + self.member_forward(features, cold, member)
         return total / self.members
+
+
+def baseline_score(features: Tensor) -> Tensor:
+    """``(B, C, F)`` raw features -> ``(B, C)`` log score that orders candidates exactly as
+    time-decayed co-occurrence does: by :math:`A_{qc}` (as a share of the row maximum), then, where
+    :math:`A_{qc} = 0`, by decayed popularity (the baseline's fill)."""
+    rel = features[..., _F["dcooc_rel"]]
+    return torch.log(rel + 1e-6 * features[..., _F["dpop"]] + 1e-9)
 
 
 def _target_weights(queries: EvalQueries, cand_by_q: IntArray, k: int = 10) -> tuple[FloatArray, FloatArray]:
@@ -620,12 +681,7 @@ def _fit_gradient(data: _RankerData, ranker: Ranker, config: HybridConfig) -> No
     for member in range(ranker.members):
         torch.manual_seed(config.seed + member)
         rng = np.random.default_rng(config.seed + member)
-        for index in (2 * member, 2 * member + 1):
-            ranker.head_linear(index % 2, member).reset_parameters()
-            if ranker.kind == "mlp":
-                for layer in cast(nn.Sequential, ranker.mlp[index]):
-                    if isinstance(layer, nn.Linear):
-                        layer.reset_parameters()
+        ranker.reset_member(member)
         opt = torch.optim.Adam(
             ranker.member_parameters(member), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -661,7 +717,8 @@ def fit_ranker(signals: HybridSignals, queries: EvalQueries, config: HybridConfi
     if config.ranker == "blend":
         _fit_blend(data, ranker, config, k)
     else:
-        _fit_gradient(data, ranker, config)
+        _fit_gradient(data, ranker, config)  # a residual correction is fitted at full weight
+    ranker.scale.fill_(config.residual_scale)
     ranker.eval()
     return ranker
 

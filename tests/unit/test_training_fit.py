@@ -121,3 +121,27 @@ def test_short_history_falls_back_to_the_last_fifth_for_validation() -> None:
     )
     model = fit(short, EMB, params)
     assert model.sizes["fit_baskets"] > 0 and model.sizes["val_baskets"] > 0
+
+
+def test_residual_scale_is_chosen_on_rolling_windows(tmp_path: Path) -> None:
+    params = TrainParams.from_dict(
+        {
+            **PARAMS.as_dict(),
+            "selection_windows": 2,
+            "selection_days": 10,
+            "hybrid": HybridConfig(ranker="residual", steps=20, n_candidates=15, members=1),
+        }
+    )
+    events: list[str] = []
+    model = fit(SNAP, EMB, params, SPLIT, progress=lambda s, d, t: events.append(s))
+    chosen = model.selection["hybrid"]
+    assert chosen["scale"] in params.residual_grid and len(chosen["windows"]) == 2
+    assert set(chosen["criterion"]) == {f"{lam:g}" for lam in params.residual_grid}
+    config, ranker = model.rankers["hybrid"]
+    assert config.residual_scale == chosen["scale"] == float(ranker.scale)
+    assert "selection" in events and "selection_epoch" in events
+    model.save(tmp_path)
+    loaded = TrainedModel.load(tmp_path)
+    q = np.arange(0, 120, 7)
+    assert np.array_equal(model.recommender("hybrid").top_k(q, 5), loaded.recommender("hybrid").top_k(q, 5))
+    assert loaded.selection["hybrid"]["scale"] == chosen["scale"]
