@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_query_tokens: int = 2000
     max_aliases: int = 15
+    # Request bodies over this are refused (413) before they are parsed; fits a 5000-record mutation.
+    max_body_bytes: int = 4 * 1024 * 1024
+    # Words of a products(search:) text: each is a Lucene clause (Lucene refuses more than 1024).
+    max_search_words: int = 64
     request_timeout_s: float = 5.0
     introspection: bool = True
 

@@ -59,12 +59,17 @@ def _as_utc(value: datetime) -> datetime:
     # A timestamp without a zone is read as UTC (documented); every stored time is UTC.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00: a ValueError is a validation problem
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 def format_ts(value: datetime) -> str:
     """The one text form of a time: ISO 8601 in UTC with a ``Z`` (what Cypher ``datetime()`` reads)."""
-    return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+    # isoformat, not strftime: "%Y" does not pad years before 1000 ("999-01-01"), which datetime() refuses.
+    text = _as_utc(value).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return text.removesuffix(".000000") + "Z"
 
 
 def content_hash(payload: dict[str, Any]) -> str:

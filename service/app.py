@@ -36,6 +36,7 @@ from service.context import ApiContext, AppServices
 from service.db import connect_async
 from service.embedding import LocalTextEmbedder, TextEmbedder
 from service.graph import Graph
+from service.limits import BodySizeLimit, parse_request_json
 from service.logs import configure_logging
 from service.metrics import CONTENT_TYPE_LATEST, HTTP_REQUESTS, render
 from service.schema import build_schema
@@ -111,6 +112,9 @@ class AffinityGraphQL(GraphQL[ApiContext, None]):
             subscription_protocols=(),
         )
         self.services = services
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return parse_request_json(data)  # 400, never 500, for any body that is not a JSON object
 
     async def get_context(self, request: Request | Any, response: Response | Any) -> ApiContext:
         services = self.services
@@ -220,6 +224,8 @@ def create_app(
                 max_age=600,
             )
         )
+    # Innermost: a body over the limit is refused (413) before anything reads it.
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -11,6 +11,7 @@ the full traceback in the logs under the same id. Every error, masked or not, ca
 from __future__ import annotations
 
 import logging
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -70,6 +71,37 @@ class UnavailableError(ApiError):
     code = ErrorCode.UNAVAILABLE
 
 
+# The document limits are Strawberry's (QueryDepthLimiter, MaxAliasesLimiter, MaxTokensLimiter): their
+# messages give the maximum but not the setting. Whole messages, so an echoed argument never matches.
+_DOCUMENT_LIMITS = (
+    (re.compile(r"'\w*' exceeds maximum operation depth of (\d+)"), "max_query_depth"),
+    (re.compile(r"\d+ aliases found\. Allowed: (\d+)"), "max_aliases"),
+    (
+        re.compile(r"Syntax Error: Document contains more than (\d+) tokens\. Parsing aborted\."),
+        "max_query_tokens",
+    ),
+)
+
+
+def name_document_limit(error: GraphQLError) -> None:
+    """A depth, alias or token limit error becomes ``LIMIT_EXCEEDED`` naming its setting (in place,
+    idempotent: the validation cache hands the same error objects to a repeated document)."""
+    if error.original_error is not None:  # raised by a resolver: not a document limit
+        return
+    for pattern, setting in _DOCUMENT_LIMITS:
+        match = pattern.fullmatch(error.message.removesuffix(f" ({setting})"))
+        if match:
+            if not error.message.endswith(f" ({setting})"):
+                error.message = f"{error.message} ({setting})"
+            error.extensions = {
+                **(error.extensions or {}),
+                "code": str(ErrorCode.LIMIT_EXCEEDED),
+                "limit": setting,
+                "maximum": int(match.group(1)),
+            }
+            return
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Parse, validation, limit and permission errors, and :class:`ApiError`: shown as they are."""
     original = error.original_error
@@ -113,6 +145,7 @@ class MaskUnexpectedErrors(MaskErrors):
                 )
         processed = super()._process_errors(errors)
         for error in processed:
+            name_document_limit(error)
             extensions = dict(error.extensions or {})
             # Parse and validation errors (the depth, token and alias limits among them) have no code yet.
             extensions.setdefault("code", "INVALID_QUERY" if is_expected(error) else str(ErrorCode.INTERNAL))

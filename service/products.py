@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import strawberry
+from neo4j import exceptions as neo4j_errors
 
+from affinity.settings import Settings
 from graph_schema import FULLTEXT_INDEX, VECTOR_INDEX
 from service.associations import Association, AssociationKind, resolve_associations
 from service.auth import ReadScope
 from service.context import ApiInfo
-from service.errors import BadInputError, NotFoundError
+from service.errors import BadInputError, LimitExceededError, NotFoundError
 from service.graph import Graph, statement
 from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 
@@ -227,6 +229,22 @@ def lucene_terms(search: str) -> str:
     return " ".join(words)
 
 
+def _search_too_long(what: str, settings: Settings) -> LimitExceededError:
+    return LimitExceededError(
+        f"search has {what}; the maximum is {settings.max_search_words} words (max_search_words)",
+        limit="max_search_words",
+        maximum=settings.max_search_words,
+    )
+
+
+def check_search_words(search: str, settings: Settings) -> None:
+    """Each word is a Lucene clause, and Lucene fails a query of more than 1024 clauses (which was an
+    INTERNAL error, found by the abuse tests): a text of too many words is refused by name first."""
+    words = len(search.split())
+    if words > settings.max_search_words:
+        raise _search_too_long(f"{words} words", settings)
+
+
 # ---------------------------------------------------------------------------------------------
 # Queries
 
@@ -270,17 +288,24 @@ class Query:
         filters: dict[str, Any] = {"tag": tag, "category": category}
         graph = info.context.graph
         if search is not None and search.strip():
+            check_search_words(search, settings)
             terms = lucene_terms(search)
             position = decode_cursor(after, ("s", "id")) if after else {"s": None, "id": None}
-            records = await graph.read(
-                PRODUCTS_SEARCH,
-                index=FULLTEXT_INDEX,
-                search=terms,
-                after_score=position["s"],
-                after_id=position["id"],
-                limit=first + 1,
-                **filters,
-            )
+            try:
+                records = await graph.read(
+                    PRODUCTS_SEARCH,
+                    index=FULLTEXT_INDEX,
+                    search=terms,
+                    after_score=position["s"],
+                    after_id=position["id"],
+                    limit=first + 1,
+                    **filters,
+                )
+            except neo4j_errors.ClientError as error:
+                # A few words can still be many clauses once analysed ("a-b-c-...", ideographs).
+                if "TooManyClauses" not in (error.message or ""):
+                    raise
+                raise _search_too_long("too many terms once analysed", settings) from None
             count_args = {"index": FULLTEXT_INDEX, "search": terms, **filters}
         else:
             position = decode_cursor(after, ("id",)) if after else {"id": None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import GraphQLError
@@ -44,6 +44,25 @@ Mutation.__doc__ = (
 )
 
 
+class CachedParser(ParserCache):
+    """Strawberry's ``ParserCache``, leaving documents that do not parse to Strawberry's own parse.
+
+    ``ParserCache`` parses in its ``on_parse`` hook, before Strawberry's error handling around
+    parsing, so a syntax error (the token limit among them) escaped the operation hooks: it reached
+    the client without ``extensions.code`` and ``requestId``. Found by the abuse tests
+    (``tests/integration/test_api_fuzz.py``, a comment flood). Here a failed parse leaves it unset;
+    Strawberry parses it again where its errors are reported (and masked) like any other.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
 class AffinitySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -67,7 +86,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaskUnexpectedErrors(mask=settings.environment is not Environment.development),
         # Clients repeat the same few documents: parse and validate each once (limits included).
-        lambda: ParserCache(maxsize=256),
+        lambda: CachedParser(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.introspection:

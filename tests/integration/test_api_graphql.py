@@ -608,7 +608,15 @@ def test_depth_limit_is_named(client: TestClient, settings: Settings) -> None:
     for _ in range(settings.max_query_depth):
         nested = f"associations(kind: OBSERVED) {{ {nested} }}"
     error = error_of(client, f'{{ product(id: "P1") {{ {nested} }} }}')
-    assert f"exceeds maximum operation depth of {settings.max_query_depth}" in error["message"]
+    assert (
+        f"exceeds maximum operation depth of {settings.max_query_depth} (max_query_depth)" in error["message"]
+    )
+    assert error["extensions"] | {"requestId": None} == {
+        "code": "LIMIT_EXCEEDED",
+        "limit": "max_query_depth",
+        "maximum": settings.max_query_depth,
+        "requestId": None,
+    }
 
 
 def test_page_size_limit_is_named(client: TestClient, settings: Settings) -> None:
@@ -627,9 +635,18 @@ def test_page_size_limit_is_named(client: TestClient, settings: Settings) -> Non
 
 def test_token_and_alias_limits(client: TestClient, settings: Settings) -> None:
     aliases = " ".join(f"a{i}: activeModel {{ id }}" for i in range(settings.max_aliases + 1))
-    assert "aliases" in error_of(client, f"{{ {aliases} }}")["message"]
+    error = error_of(client, f"{{ {aliases} }}")
+    assert (
+        error["message"]
+        == f"{settings.max_aliases + 1} aliases found. Allowed: {settings.max_aliases} (max_aliases)"
+    )
+    assert error["extensions"]["limit"] == "max_aliases" and error["extensions"]["code"] == "LIMIT_EXCEEDED"
     fields = " ".join(["id"] * settings.max_query_tokens)
-    assert "tokens" in error_of(client, f'{{ product(id: "P1") {{ {fields} }} }}')["message"]
+    error = error_of(client, f'{{ product(id: "P1") {{ {fields} }} }}')
+    assert f"more than {settings.max_query_tokens} tokens" in error["message"]
+    assert (
+        error["message"].endswith("(max_query_tokens)") and error["extensions"]["limit"] == "max_query_tokens"
+    )
 
 
 INJECTIONS = [
