@@ -42,6 +42,8 @@ def create_driver(settings: Settings) -> neo4j.Driver:
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
             connection_timeout=settings.neo4j_connect_timeout_s,
+            connection_acquisition_timeout=settings.neo4j_acquisition_timeout_s,
+            max_transaction_retry_time=settings.neo4j_retry_time_s,
             # Schema-free reads on a young graph raise "label does not exist" warnings: noise here.
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )

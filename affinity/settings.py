@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr(DEV_NEO4J_PASSWORD)
     neo4j_database: str = "neo4j"
     neo4j_connect_timeout_s: float = 5.0
+    # With Neo4j down a request fails within about these (the driver's defaults, 60 s and 30 s, hold
+    # an API request for a minute): the wait for a pooled connection, and the retrying of a managed
+    # transaction on transient errors. Pipeline steps outlast longer outages with Celery's backoff.
+    neo4j_acquisition_timeout_s: float = 5.0
+    neo4j_retry_time_s: float = 2.0
     neo4j_startup_wait_s: float = 90.0
 
     # The local Neo4j server that `affinity db start` assembles from Maven Central.
@@ -93,6 +98,9 @@ class Settings(BaseSettings):
     job_stale_after_s: int = 900
     device: str = "auto"
     seed: int = 7
+    # Tests only (honoured when environment is `test`): a worker sleeps at the start of this pipeline
+    # step, so a fault test can kill it there.
+    test_pause_at_step: str = ""
     # A worker sharing its machine with the API and Neo4j: torch threads of its embedding and
     # training (None: torch's default, one per core) and its CPU priority (`nice` increment, 0-19).
     # On two cores `worker_threads=1` and `worker_nice=19` keep read p99 within 2x during a retrain

@@ -33,8 +33,10 @@ def create_async_driver(settings: Settings, pool_size: int = POOL_SIZE) -> neo4j
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
             connection_timeout=settings.neo4j_connect_timeout_s,
             max_connection_pool_size=pool_size,
-            # Waiting for a free connection counts against the request's time, never forever.
-            connection_acquisition_timeout=max(settings.request_timeout_s, 1.0),
+            # Waiting for a free connection, and retrying while Neo4j is away, are bounded by settings
+            # of a few seconds (not the driver's 60 s and 30 s): a request fails fast as UNAVAILABLE.
+            connection_acquisition_timeout=settings.neo4j_acquisition_timeout_s,
+            max_transaction_retry_time=settings.neo4j_retry_time_s,
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
     except (neo4j_errors.ConfigurationError, ValueError) as error:

@@ -33,6 +33,9 @@ def create_celery(settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
+        # A worker whose broker goes away keeps trying to reconnect (Celery's default gives up after
+        # 100 tries, about 45 minutes, and the worker exits); it resumes consuming when Redis is back.
+        broker_connection_max_retries=None,
         broker_transport_options={"visibility_timeout": 3600},
         task_default_queue=settings.queue_io,
         task_routes={

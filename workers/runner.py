@@ -19,7 +19,7 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from affinity.db import connect
-from affinity.settings import Settings, get_settings
+from affinity.settings import Environment, Settings, get_settings
 from workers import jobs, versions
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     neo4j_errors.TransientError,
     ConnectionError,
 )
+
+
+#: How long ``test_pause_at_step`` holds a step (tests only: they kill the worker meanwhile).
+TEST_PAUSE_S = 300.0
 
 
 def version_of(job_id: str) -> str:
@@ -92,6 +96,9 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
             raise RuntimeError(f"job {job_id} is already {job.state}; not running {step} again")
         context = StepContext(settings, driver, job_id, step, options=job.options)
         context.progress(0, 0)
+        if settings.environment is Environment.test and settings.test_pause_at_step == step:
+            log.warning("test hook: pausing job %s at the start of step %s", job_id, step)
+            time.sleep(TEST_PAUSE_S)  # until the fault test kills this worker
         started = time.perf_counter()
         try:
             result = function(context) or {}

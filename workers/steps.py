@@ -32,6 +32,10 @@ SNAPSHOT_FILE = "snapshot.pkl"
 EMBEDDINGS_FILE = "embeddings.npy"
 METRICS_FILE = "metrics.json"
 
+#: Retrain options that override the training parameters (`selection_windows: 0` skips choosing the
+#: residual ranker's weight on rolling windows: a much faster, rougher retrain).
+TRAIN_OPTIONS = frozenset({"encoder", "epochs", "seed", "selection_windows"})
+
 
 def load_snapshot(ctx: StepContext) -> CatalogueSnapshot:
     with (ctx.workdir / SNAPSHOT_FILE).open("rb") as handle:
@@ -117,7 +121,7 @@ def embed(ctx: StepContext) -> dict[str, Any]:
 def _train_params(ctx: StepContext) -> Any:
     from training.train import TrainParams
 
-    overrides = {k: v for k, v in ctx.options.items() if k in {"encoder", "epochs", "seed"}}
+    overrides = {k: v for k, v in ctx.options.items() if k in TRAIN_OPTIONS}
     defaults = {
         "device": ctx.settings.device,
         "seed": ctx.settings.seed,

@@ -7,7 +7,9 @@ WITH lock
 // killed): it no longer blocks, and is marked failed below.
 OPTIONAL MATCH (stale:Job {kind: $kind})
 WHERE stale.state IN ['queued', 'running'] AND stale.updated_at < datetime() - duration({seconds: $stale_after_s})
-SET stale.state = 'failed', stale.error = 'abandoned: no progress for ' + toString($stale_after_s) + ' s',
+SET stale.state = 'failed',
+    stale.error = 'abandoned in step ' + coalesce(stale.step, 'queued') + ': no progress for ' +
+                  toString($stale_after_s) + ' s (worker lost)',
     stale.finished_at = datetime()
 // Its half-written model version is failed too, so prune removes its edges.
 WITH lock, stale

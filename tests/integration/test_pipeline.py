@@ -49,7 +49,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     settings = redis_running.model_copy(update={"job_stale_after_s": 5})
     db = settings.neo4j_database
     load_synthetic(empty_graph, db, tmp_path / "data")
-    options = {"epochs": 3}
+    options = {"epochs": 3, "selection_windows": 0}  # a quick retrain
 
     # 1. A first retrain through the worker activates its version.
     first = wait_for(empty_graph, db, jobs.submit_retrain(settings, options))
