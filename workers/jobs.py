@@ -181,7 +181,7 @@ def submit_retrain(settings: Settings, options: dict[str, Any]) -> str:
     with session_driver(settings) as driver:
         job_id = create_job(driver, settings, "retrain", options, exclusive=True)
         try:
-            retrain_canvas(job_id).apply_async()
+            retrain_canvas(job_id, celery).apply_async()
         except Exception as error:
             finish(driver, settings.neo4j_database, job_id, "failed", error=f"enqueue failed: {error}")
             raise BrokerUnavailableError(f"could not enqueue the retrain pipeline: {error}") from None

@@ -12,7 +12,7 @@ retrain (the API does) imports neither torch nor the task modules.
 
 from __future__ import annotations
 
-from celery import chain, signature
+from celery import Celery, chain, signature
 from celery.canvas import Signature
 
 from workers.queues import Queue
@@ -34,7 +34,11 @@ def task_name(step: str, queue: Queue) -> str:
     return f"affinity.{queue.value}.{step}"
 
 
-def retrain_canvas(job_id: str) -> Signature:
-    steps = [signature(task_name(step, queue), args=(job_id,), immutable=True) for step, queue in STEPS]
-    on_error = signature("affinity.io.fail", args=(job_id,), immutable=True)
-    return chain(*steps).on_error(on_error)
+def retrain_canvas(job_id: str, app: Celery | None = None) -> Signature:
+    """The pipeline for ``job_id``, bound to ``app`` (default: Celery's current app). Bind it to the app
+    whose broker was checked: the current app is whichever was created last in the process."""
+    steps = [
+        signature(task_name(step, queue), args=(job_id,), immutable=True, app=app) for step, queue in STEPS
+    ]
+    on_error = signature("affinity.io.fail", args=(job_id,), immutable=True, app=app)
+    return chain(*steps, app=app).on_error(on_error)

@@ -92,8 +92,11 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
         if job is None:
             raise LookupError(f"unknown job {job_id!r}")
         if job.state in ("failed", "succeeded"):
-            # A redelivered message of a job that was abandoned (its worker died) or already done.
-            raise RuntimeError(f"job {job_id} is already {job.state}; not running {step} again")
+            # A redelivered message (its acknowledgement was lost, or its worker died and the job was
+            # taken for dead): the job is settled. Raising would run the chain's error callback and
+            # fail a job that succeeded, so the step does nothing instead (and so do those after it).
+            log.warning("job %s is already %s; not running %s again", job_id, job.state, step)
+            return {"skipped": f"job {job_id} is already {job.state}"}
         context = StepContext(settings, driver, job_id, step, options=job.options)
         context.progress(0, 0)
         if settings.environment is Environment.test and settings.test_pause_at_step == step:
@@ -133,6 +136,8 @@ def mark_failed(job_id: str) -> None:
     driver = connect(settings, wait_s=10)
     try:
         job = jobs.get(driver, settings.neo4j_database, job_id)
+        if job is not None and job.state == "succeeded":
+            return  # a late duplicate's failure never undoes a finished job
         if job is not None and job.state != "failed":
             jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=job.error or "a step failed")
         versions.mark(driver, settings.neo4j_database, version_of(job_id), "failed", "pipeline failed")
