@@ -308,6 +308,105 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def _fmt_s(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def report(paths: list[Path], extrapolate: int, fit_epochs: int = 50) -> str:
+    """The Markdown curve from the JSON of earlier runs: measured sizes, then ``extrapolate`` products
+    by per-item rates of the largest measured size (edges per product for the GNN)."""
+    runs = [json.loads(path.read_text()) for path in paths]
+    sizes = sorted((r for run in runs for r in run["sizes"]), key=lambda r: r["n"])
+    score_only = {r["n"]: r for run in runs for r in run["score_only"]}
+    rows: list[dict[str, Any]] = []
+    for r in sizes:
+        epoch = r.get("train_epoch", {}).get("seconds")
+        rows.append(
+            {
+                "n": r["n"],
+                "measured": True,
+                "lines": r["ingest"]["order_lines"],
+                "edges": r.get("train_graph", {}).get("edges"),
+                "ingest": r["ingest"]["seconds"],
+                "export": r["export"]["seconds"],
+                "graph": r.get("train_graph", {}).get("seconds"),
+                "epoch": epoch,
+                "fit_gnn": 2 * fit_epochs * epoch if epoch else None,
+                "score": r["score"]["seconds"],
+                "score_note": "sampled" if r["score"].get("extrapolated") else "",
+                "write": r["write"]["seconds"],
+                "write_note": "sampled" if r["write"].get("extrapolated") else "",
+                "write_edges": r["write"]["edges"],
+                "peak": max(v.get("peak_mb", 0) for v in r.values() if isinstance(v, dict)),
+                "neo4j": max(v.get("neo4j_mb", 0) for v in r.values() if isinstance(v, dict)),
+                "store": r.get("neo4j_store_mb"),
+                "load": r.get("load_start"),
+            }
+        )
+    if extrapolate and rows:
+        base = rows[-1]
+        f = extrapolate / base["n"]
+        edges = base["edges"] * f if base["edges"] else None
+        epoch = base["epoch"] * (edges / base["edges"]) if base["epoch"] and edges else None
+        score = score_only.get(extrapolate, {}).get("score", {}).get("seconds")
+        rows.append(
+            {
+                "n": extrapolate,
+                "measured": False,
+                "lines": base["lines"] * f,
+                "edges": edges,
+                "ingest": base["ingest"] * f,
+                "export": base["export"] * f,
+                "graph": base["graph"] * f if base["graph"] else None,
+                "epoch": epoch,
+                "fit_gnn": 2 * fit_epochs * epoch if epoch else None,
+                "score": score if score else base["score"] * f * f,
+                "score_note": "sampled" if score else "extrapolated",
+                "write": base["write"] * f,
+                "write_note": "extrapolated",
+                "write_edges": base["write_edges"] * f,
+                "peak": None,
+                "neo4j": None,
+                "store": base["store"] * f if base["store"] else None,
+                "load": None,
+            }
+        )
+
+    def cell(value: Any, kind: str = "s") -> str:
+        if value is None:
+            return "—"
+        if kind == "s":
+            return _fmt_s(float(value))
+        if kind == "mb":
+            return f"{value:,.0f}"
+        return f"{value:,.0f}"
+
+    lines = [
+        "| products | order lines | graph edges | ingest | export | graph build | epoch (20 steps) "
+        "| GNN part of a fit (2 x 50 epochs) | score all (K=20, 2 kinds) | write-back (edges) "
+        "| peak RSS bench (MB) | Neo4j RSS (MB) | store (MB) | load at start |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        mark = "" if row["measured"] else " (extrapolated)"
+        score_note = f" ({row['score_note']})" if row["score_note"] else ""
+        load = "—" if row["load"] is None else f"{row['load']:.1f}"
+        write_note = f", {row['write_note']}" if row["write_note"] else ""
+        lines.append(
+            f"| {row['n']:,}{mark} | {cell(row['lines'], 'n')} | {cell(row['edges'], 'n')} "
+            f"| {cell(row['ingest'])} | {cell(row['export'])} | {cell(row['graph'])} | {cell(row['epoch'])} "
+            f"| {cell(row['fit_gnn'])} | {cell(row['score'])}{score_note} "
+            f"| {cell(row['write'])} ({row['write_edges']:,.0f}{write_note}) | {cell(row['peak'], 'mb')} "
+            f"| {cell(row['neo4j'], 'mb')} | {cell(row['store'], 'mb')} "
+            f"| {load} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -318,7 +417,12 @@ def main() -> None:
     parser.add_argument("--train-max", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "scaling.json")
+    parser.add_argument("--report", type=Path, nargs="*", help="print the table from these JSON files")
+    parser.add_argument("--extrapolate", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.report:
+        print(report(args.report, args.extrapolate))
+        return
     torch.set_num_threads(args.threads)
     out: dict[str, Any] = {
         "machine": machine(),
