@@ -19,8 +19,14 @@ from affinity.settings import Settings
 from workers import jobs
 
 #: A worker's settings in the pipeline tests: small write batches (a write takes many transactions,
-#: so it can be caught half-done) and few associations per product.
-WORKER_ENV = {"AFFINITY_WRITE_BATCH_SIZE": "40", "AFFINITY_TOP_K": "10"}
+#: so it can be caught half-done), few associations per product, and torch on one thread (on a shared
+#: 2-core machine its spinning OpenMP threads slow training several times over).
+WORKER_ENV = {
+    "AFFINITY_WRITE_BATCH_SIZE": "40",
+    "AFFINITY_TOP_K": "10",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 def free_port() -> int:

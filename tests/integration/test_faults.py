@@ -67,8 +67,6 @@ RETRAIN_MUTATION = (
 )
 #: A quick retrain: two epochs, no selection of the residual ranker's weight.
 OPTIONS: dict[str, Any] = {"epochs": 2, "selection_windows": 0}
-#: Torch on one thread: on a shared 2-core machine its spinning OpenMP threads slow training tenfold.
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 STALE_S = 3
 
 
@@ -301,7 +299,7 @@ def pipeline(
     purge_queues(settings)
     folder = tmp_path_factory.mktemp("faults-pipeline")
     load_synthetic(neo4j_driver, db, folder / "data", n_products=120, n_baskets=900)
-    worker = Worker(folder / "worker.log", env=ONE_THREAD)
+    worker = Worker(folder / "worker.log")
     worker.start()
     try:
         first = wait_for(neo4j_driver, db, jobs.submit_retrain(settings, OPTIONS))
