@@ -1,10 +1,11 @@
 """The full comparison behind ``affinity eval`` and ``docs/evaluation.md``.
 
 On one :class:`~training.split.TimeSplit`: every baseline, every GNN encoder alone, the hybrid on
-each encoder, and ablations of the hybrid (without the GNN, without text, without customer
-co-occurrence, a weighted blend instead of the MLP ranker) and of the GNN's training (no cold-start
-simulation). All choices (half-life, early stopping, ranker fitting) use the validation weeks inside
-the train window; the test period is only scored.
+each encoder, and ablations of the hybrid (without the GNN, without GNN and text, the residual
+correction at full weight instead of the weight chosen on rolling windows, an MLP ranker and a
+weighted blend instead of the residual ranker) and of the GNN's training (no cold-start
+simulation). All choices (half-life, early stopping, correction weight, ranker fitting) use weeks
+inside the train window; the test period is only scored.
 """
 
 from __future__ import annotations

@@ -28,7 +28,11 @@ A cold query has no pair signal: those features are 0 and its GNN vector is its 
 
 Stage 3, the ranker: :math:`s_{qc} = g_{h(q)}(\\tilde f_{qc})` with standardised, ablation-masked
 features and a separate head :math:`h(q)` for warm and cold queries; :math:`g` is linear plus a
-one-hidden-layer MLP (``ranker="mlp"``), linear only, or a weighted blend (``"blend"``). It is fitted
+one-hidden-layer MLP (``ranker="mlp"``), linear only, or a weighted blend (``"blend"``). The default,
+``ranker="residual"``, keeps the MLP cold head but makes the warm head time-decayed co-occurrence
+plus a zero-initialised learned correction of weight :math:`\\lambda` (:class:`Ranker`), with
+:math:`\\lambda` chosen on rolling windows inside the train window
+(:func:`training.train.choose_residual_scales`). It is fitted
 on the validation period only, with signals computed from the fit period. ``mlp``/``linear`` minimise
 a listwise softmax loss whose target weights are each target's share of Recall@K,
 
@@ -703,8 +707,9 @@ def fit_ranker(signals: HybridSignals, queries: EvalQueries, config: HybridConfi
 
     Real cold queries (``~queries.warm``) train the cold head; with ``config.simulated_cold`` the
     warm queries also appear as simulated cold ones. ``config.ranker``: ``"blend"`` (a weighted blend,
-    weights by coordinate ascent on the validation metric), ``"linear"`` or ``"mlp"`` (Adam on the
-    listwise loss).
+    weights by coordinate ascent on the validation metric), ``"residual"``, ``"linear"`` or ``"mlp"``
+    (Adam on the listwise loss; a residual correction is fitted at full weight, then scaled by
+    ``config.residual_scale``).
     """
     data = _ranker_data(signals, queries, config, k)
     members = 1 if config.ranker == "blend" else config.members

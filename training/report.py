@@ -84,6 +84,8 @@ def markdown(report: EvaluationReport, main: str = "hybrid (sage)", images: bool
                 f"| {'yes' if v['beats'] else '**no**'} |"
             )
         lines.append("")
+    lines += _validation_lines(report)
+    lines += _selection_lines(report)
     if report.timings:
         lines += ["## Timings (seconds)", "", "| step | s |", "| --- | ---: |"]
         lines += [f"| {k} | {v:.1f} |" for k, v in report.timings.items()]
@@ -91,6 +93,62 @@ def markdown(report: EvaluationReport, main: str = "hybrid (sage)", images: bool
     if images:
         lines += ["![training curves](training_curves.png)", "", "![metric bars](metric_bars.png)", ""]
     return "\n".join(lines)
+
+
+def _validation_lines(report: EvaluationReport) -> list[str]:
+    """Validation metrics of each row (the weeks before the test; in-sample for fitted rankers)."""
+    rows = [r for r in report.rows if r.val and "warm" in r.val]
+    if not rows:
+        return []
+    lines = [
+        "## Validation (K = 10)",
+        "",
+        "Baselines fitted on the fit period and the models' rankers fitted on the validation baskets "
+        "themselves (in-sample for rankers).",
+        "",
+        "| method | Recall@10 warm | NDCG@10 warm | Recall@10 cold | NDCG@10 cold |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        assert r.val is not None
+        cells = [_fmt(float(r.val[sub][metric])) for sub in ("warm", "cold") for metric in ("recall", "ndcg")]
+        lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _selection_lines(report: EvaluationReport) -> list[str]:
+    """The residual correction weight each ranker variant got on the rolling windows."""
+    lines: list[str] = []
+    for label, variants in report.selection.items():
+        for name, details in variants.items():
+            if "criterion" not in details:
+                continue
+            if not lines:
+                lines += [
+                    "## Residual correction weight, chosen on rolling windows inside the train window",
+                    "",
+                    "Mean over the windows of warm (Recall@10 + NDCG@10) / 2 for each weight "
+                    "(0 = time-decayed co-occurrence).",
+                    "",
+                ]
+            grid = " | ".join(f"{k}" for k in details["criterion"])
+            lines += [
+                f"**{name} ({label})**: chosen {details['scale']:g}",
+                "",
+                f"| window fitted | window scored | warm pairs | {grid} |",
+                "| --- | --- | ---: | " + " | ".join("---:" for _ in details["criterion"]) + " |",
+            ]
+            for w in details["windows"]:
+                cells = " | ".join(
+                    f"{0.5 * (w[k]['recall'] + w[k]['ndcg']):.4f}" for k in details["criterion"]
+                )
+                lines.append(
+                    f"| {w['fit'][0][:10]} .. {w['fit'][1][:10]} | {w['scored'][0][:10]} .. "
+                    f"{w['scored'][1][:10]} | {w['pairs']:,} | {cells} |"
+                )
+            mean = " | ".join(f"{v:.4f}" for v in details["criterion"].values())
+            lines += [f"| mean | | | {mean} |", ""]
+    return lines
 
 
 def plot_training_curves(report: EvaluationReport, path: Path) -> Path:

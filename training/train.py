@@ -15,9 +15,13 @@ after every epoch, the others ``(step, 1, 1)`` when done):
 3. **graph**: the co-purchase graph of the fit period (:mod:`training.graph`).
 4. **train**: :func:`train_epoch` / :func:`evaluate` until validation stops improving (``patience``);
    the weights of the best validation epoch are kept (never a test score).
-5. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
+5. **selection**: the residual ranker's correction weight is chosen on rolling two-week windows
+   at the end of the train window, with a second GNN trained on the baskets before them
+   (:func:`choose_residual_scales`; reported as ``("selection_epoch", e, epochs)`` and
+   ``("selection", i, n)``).
+6. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
    (:mod:`training.hybrid`).
-6. **final**: the chosen weights are applied, inductively, to the graph of the whole train window,
+7. **final**: the chosen weights are applied, inductively, to the graph of the whole train window,
    and the hybrid signals are recomputed on it; that is what scoring and evaluation use.
 
 Each training step: hide a random share of the nodes (cold-start simulation: no edges, zero
