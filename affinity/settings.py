@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     test_pause_at_step: str = ""
     # A worker sharing its machine with the API and Neo4j: torch threads of its embedding and
     # training (None: torch's default, one per core) and its CPU priority (`nice` increment, 0-19).
-    # On two cores `worker_threads=1` and `worker_nice=19` keep read p99 within 2x during a retrain
-    # (docs/reliability.md, "Load (soak)").
+    # On a node shared with the API, `worker_threads=1` and `worker_nice=19` (docs/reliability.md,
+    # "Load (soak)", measures what a retrain still costs the API's p99 on two cores).
     worker_threads: int | None = None
     worker_nice: int = 0
 

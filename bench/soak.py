@@ -83,6 +83,7 @@ def parse_args() -> argparse.Namespace:
         "--prepare-epochs", type=int, default=5, help="epoch cap of the preparing retrain (a model to serve)"
     )
     parser.add_argument("--after", type=float, default=60.0, help="seconds of load after the retrain")
+    parser.add_argument("--max-duration", type=float, default=900.0, help="stop here even mid-retrain")
     parser.add_argument("--data-dir", type=Path, help="keep (or reuse) the prepared graph here")
     parser.add_argument("--worker-nice", type=int, default=0, help="AFFINITY_WORKER_NICE")
     parser.add_argument("--worker-threads", type=int, default=0, help="AFFINITY_WORKER_THREADS (0: unset)")
@@ -471,7 +472,7 @@ async def soak(
     def done(at: float) -> bool:
         if ARGS.no_retrain:
             return True
-        if at > 3 * ARGS.duration:
+        if at >= ARGS.max_duration:
             return True
         return retrain.ended is not None and at >= retrain.ended + ARGS.after
 
