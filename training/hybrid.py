@@ -781,3 +781,31 @@ class HybridRecommender:
 
     def top_k(self, query_idx: IntArray, k: int) -> IntArray:
         return self.top_k_scores(query_idx, k)[0]
+
+    @torch.no_grad()
+    def top_k_per_scale(
+        self, query_idx: IntArray, k: int, scales: tuple[float, ...]
+    ) -> dict[float, IntArray]:
+        """:meth:`top_k` of the index's products for each residual weight in ``scales``, with the
+        candidates and features computed once (``ranker.scale`` is restored afterwards)."""
+        query_idx = np.asarray(query_idx, dtype=np.int64)
+        out = {lam: np.full((len(query_idx), k), -1, dtype=np.int64) for lam in scales}
+        before = float(self.ranker.scale)
+        try:
+            for start in range(0, len(query_idx), self.block_size):
+                q = query_idx[start : start + self.block_size]
+                cold = ~self.signals.seen[q]
+                cand = self.signals.candidates(q, cold, self.config)
+                f = torch.from_numpy(self.signals.features(q, cand, cold))
+                invalid = torch.from_numpy(cand < 0)
+                for lam in scales:
+                    self.ranker.scale.fill_(lam)
+                    s = self.ranker(f, torch.from_numpy(cold)).masked_fill(invalid, float("-inf"))
+                    kk = min(k, s.shape[1])
+                    vals, pos = torch.topk(s, kk, dim=1)
+                    picked = np.take_along_axis(cand, pos.numpy(), axis=1)
+                    picked[~np.isfinite(vals.numpy())] = -1
+                    out[lam][start : start + len(q), :kk] = picked
+        finally:
+            self.ranker.scale.fill_(before)
+        return out

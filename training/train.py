@@ -56,7 +56,7 @@ from torch import Tensor
 
 from training.baselines import HALF_LIFE_GRID, tune_half_life
 from training.embedding import resolve_device
-from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender
+from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
 from training.graph import ContentEncoder, ProductGraph, build_graph
 from training.hybrid import (
     HybridConfig,
@@ -639,9 +639,11 @@ def choose_residual_scales(
                 "scored": [starts[i + 1].isoformat(), ends[i + 1].isoformat()],
                 "pairs": len(eval_q),
             }
+            lists = HybridRecommender(signals[i + 1], ranker, config).top_k_per_scale(
+                eval_q.unique_q, 10, grid
+            )
             for lam in grid:
-                ranker.scale.fill_(lam)
-                result = evaluate_recommender(HybridRecommender(signals[i + 1], ranker, config), eval_q)
+                result = evaluate_top_k(eval_q, lists[lam])
                 scores[lam].append(0.5 * (result.warm.recall + result.warm.ndcg))
                 row[f"{lam:g}"] = {"recall": result.warm.recall, "ndcg": result.warm.ndcg}
             rows.append(row)

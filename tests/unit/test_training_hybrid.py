@@ -110,3 +110,14 @@ def test_ablation_masks_features() -> None:
     mask = HybridConfig(use_gnn=False, use_text=False).feature_mask()
     assert mask[_F["gnn"]] == 0 and mask[_F["text"]] == 0 and mask[_F["dcooc_rel"]] == 1
     assert HybridConfig(use_customers=False).feature_mask()[_F["ccooc_rel"]] == 0
+
+
+def test_top_k_per_scale_matches_top_k_at_each_scale() -> None:
+    config = HybridConfig(ranker="residual", steps=20, n_candidates=20, members=1)
+    ranker = fit_ranker(SIGNALS, DATA.val_queries, config)
+    rec = HybridRecommender(SIGNALS, ranker, config)
+    q = DATA.val_queries.unique_q[:60]
+    lists = rec.top_k_per_scale(q, 10, (0.0, 0.5, 1.0))
+    for lam, ranked in lists.items():
+        ranker.scale.fill_(lam)
+        assert np.array_equal(ranked, rec.top_k(q, 10))
