@@ -1,7 +1,9 @@
 """The retrain's stages against catalogue size: ingest, export, train, score and write-back.
 
     .venv/bin/python bench/bench_scaling.py [--sizes 10000,100000] [--score-sizes 1000000]
-                                            [--write-cap 400000] [--epochs 2] [--out docs/scaling_raw.md]
+                                            [--write-cap 400000] [--epochs 2] [--steps 0]
+                                            [--json docs/scaling.json]
+    .venv/bin/python bench/bench_scaling.py --report docs/scaling.json [--extrapolate 1000000]
 
 For each size in ``--sizes`` a synthetic catalogue is generated as files in the documented input
 format (``docs/ingest.md``): N products in N/100 themes, 2N orders of about 5 distinct products
@@ -12,7 +14,8 @@ noise), N/2 customers, 300 days. Then, each in a fresh isolated Neo4j (``bench.c
 2. **export**: ``training.snapshot.from_neo4j`` (the pipeline's export step, paged);
 3. **train**: the co-purchase graph of the fit period (``training.graph.build_graph``) and full-batch
    epochs of the GraphSAGE encoder (``training.train.train_epoch``, the worker's defaults: 20 steps
-   an epoch); median of ``--epochs`` epochs after a warm-up one. Text features are random 384-d unit
+   an epoch); median of ``--epochs`` runs of ``--steps`` steps (0: a whole epoch) after a warm-up
+   run, scaled to a 20-step epoch. Text features are random 384-d unit
    vectors (embedding texts is measured in ``docs/benchmarks.md``);
 4. **score**: complement candidates by the GNN's vectors and substitutes by text cosine
    (``training.recommender.top_k_dot``, the kernel ``training.scoring`` runs), K = 20, over a
@@ -21,8 +24,10 @@ noise), N/2 customers, 300 days. Then, each in a fresh isolated Neo4j (``bench.c
    ``ASSOCIATED`` rows, of which at most ``--write-cap`` are written and the rest extrapolated at the
    measured rate.
 
-``--score-sizes`` runs step 4 alone (no Neo4j) at larger sizes. Each stage records its wall time,
-the peak RSS of this process above its level when the stage began, and Neo4j's RSS at the end.
+``--score-sizes`` runs step 4 alone (no Neo4j) at larger sizes. ``--report`` prints the Markdown
+table of ``docs/scaling.md`` from saved JSON, with a row extrapolated from the largest measured size.
+Each stage records its wall time, the peak RSS of this process above its level when the stage
+began, and Neo4j's RSS at the end.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import argparse
 import gc
 import json
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -208,8 +214,11 @@ def score(
         )
 
 
-def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int) -> np.ndarray:
-    params = TrainParams()
+def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int, steps: int) -> np.ndarray:
+    """Graph build, then ``epochs`` timed runs of ``steps`` steps (after a warm-up run), scaled to an
+    epoch of the worker's ``steps_per_epoch``."""
+    full = TrainParams()
+    params = TrainParams(steps_per_epoch=steps or full.steps_per_epoch)
     with stage(results, "train_graph") as record:
         split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
         data = make_split(snapshot, split)
@@ -231,8 +240,10 @@ def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int) -> 
         def one() -> float:
             return train_epoch(model, graph, pairs, negatives, optimizer, params, rng, generator)
 
-        record["seconds"] = median_time(one, epochs)
-        record["steps"] = params.steps_per_epoch
+        measured = median_time(one, epochs)
+        record["measured_s"], record["measured_steps"] = measured, params.steps_per_epoch
+        record["seconds"] = measured * full.steps_per_epoch / params.steps_per_epoch
+        record["steps"] = full.steps_per_epoch
     with stage(results, "train_embed") as record:
         vectors = embed_nodes(model, graph)
     return np.ascontiguousarray(vectors.key, dtype=np.float32)
@@ -296,7 +307,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         with stage(results, "export") as record:
             snapshot = from_neo4j(driver, settings.neo4j_database)
             record.update(products=len(snapshot.products), baskets=len(snapshot.baskets))
-        gnn = train(results, snapshot, args.epochs) if n <= args.train_max else None
+        gnn = train(results, snapshot, args.epochs, args.steps) if n <= args.train_max else None
         del snapshot
         score(results, n, gnn, args.score_sources, seed=n, neo4j=True)
         del gnn
@@ -407,13 +418,19 @@ def report(paths: list[Path], extrapolate: int, fit_epochs: int = 50) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # `timeout` sends SIGTERM: stop the isolated Neo4j in `finally`
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--score-sizes", default="1000000", help="sizes for the score stage alone")
     parser.add_argument("--score-sources", type=int, default=2048)
     parser.add_argument("--write-cap", type=int, default=400_000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=0, help="steps timed per run (0: a whole epoch)")
     parser.add_argument("--train-max", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "scaling.json")
