@@ -322,8 +322,10 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
 def _fmt_s(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
-    if seconds >= 120:
+    if seconds >= 600:
         return f"{seconds / 60:.0f} min"
+    if seconds >= 120:
+        return f"{seconds / 60:.1f} min"
     return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
