@@ -616,10 +616,17 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
     if retrain.submitted is not None:
         took = (retrain.ended or result["elapsed"]) - retrain.submitted
         steps = ", ".join(f"{k} {v:.0f}" for k, v in retrain.timings.items())
-        retrain_line = (
-            f"retrain submitted at {retrain.submitted:.0f} s, {retrain.state or 'unfinished'} at "
-            f"{(retrain.ended or float('nan')):.0f} s ({took:.0f} s; step seconds: {steps})"
-        )
+        if retrain.ended is None:
+            last = retrain.steps[-1][1] if retrain.steps else "queued"
+            retrain_line = (
+                f"retrain submitted at {retrain.submitted:.0f} s, still in step {last} when the soak "
+                f"ended ({took:.0f} s)"
+            )
+        else:
+            retrain_line = (
+                f"retrain submitted at {retrain.submitted:.0f} s, {retrain.state} at "
+                f"{retrain.ended:.0f} s ({took:.0f} s; step seconds: {steps})"
+            )
     lines += [
         f"**Errors: {total['errors']}** of {total['n']:,}"
         + (" (" + ", ".join(f"{k}: {v}" for k, v in errors.most_common()) + ")" if errors else "")
