@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     test_pause_at_step: str = ""
     # A worker sharing its machine with the API and Neo4j: torch threads of its embedding and
     # training (None: torch's default, one per core) and its CPU priority (`nice` increment, 0-19).
-    # On a node shared with the API, `worker_threads=1` and `worker_nice=19` (docs/reliability.md,
-    # "Load (soak)", measures what a retrain still costs the API's p99 on two cores).
+    # On two shared cores neither kept the API's p99 within 2x during a retrain (docs/reliability.md,
+    # "Load (soak)"): the answer there is a worker on its own node.
     worker_threads: int | None = None
     worker_nice: int = 0
 
