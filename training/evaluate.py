@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from training.aliases import IntArray
 from training.interactions import BasketArrays
 from training.metrics import RankingMetrics, pair_metrics
 from training.recommender import Recommender
@@ -31,7 +32,6 @@ __all__ = [
     "hit_matrix",
 ]
 
-IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 

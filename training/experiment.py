@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from training.aliases import FloatArray, Progress, no_progress
 from training.baselines import build_baselines, tune_half_life
 from training.evaluate import EvalQueries, EvalResult, bootstrap_difference, evaluate_top_k
 from training.hybrid import HybridConfig
@@ -30,13 +31,6 @@ from training.split import ONLINE_RETAIL_SPLIT, TimeSplit, make_split
 from training.train import EpochRecord, TrainParams, fit
 
 __all__ = ["ABLATIONS", "EvaluationReport", "ResultRow", "run_evaluation"]
-
-FloatArray = npt.NDArray[np.float32]
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
 
 
 #: Hybrid ablations fitted beside the main hybrid of the first encoder.
@@ -179,7 +173,7 @@ def run_evaluation(
     encoders: Sequence[str] = ("sage", "gat", "gcn", "mlp"),
     ablations: bool = True,
     naive_gnn: bool = True,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> EvaluationReport:
     """Score every baseline and model variant on ``split``'s test period (see the module docstring)."""
     params = params or TrainParams()

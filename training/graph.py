@@ -27,11 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from training.aliases import FloatArray
 from training.interactions import DAY_S, BasketArrays, cooccurrence, decay_weights, item_counts
 from training.snapshot import ProductText
 
@@ -43,7 +43,6 @@ __all__ = [
     "structure_features",
 ]
 
-FloatArray = npt.NDArray[np.float32]
 
 STRUCTURE_FEATURES: tuple[str, ...] = (
     "log_popularity",

@@ -58,6 +58,7 @@ import numpy.typing as npt
 import torch
 from torch import Tensor, nn
 
+from training.aliases import FloatArray, IntArray
 from training.evaluate import EvalQueries
 from training.interactions import (
     CSR,
@@ -83,8 +84,6 @@ __all__ = [
     "fit_ranker",
 ]
 
-FloatArray = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Pair signals: time-decayed basket co-occurrence (half-life tuned), the same with a short

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from training.aliases import FloatArray, IntArray
 from training.snapshot import Basket
 
 __all__ = [
@@ -36,9 +37,7 @@ __all__ = [
 
 DAY_S = 86_400.0
 
-FloatArray = npt.NDArray[np.float32]
 Float64Array = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 

@@ -12,8 +12,9 @@ from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-import numpy.typing as npt
 import torch
+
+from training.aliases import FloatArray, IntArray
 
 __all__ = [
     "DotRecommender",
@@ -23,9 +24,6 @@ __all__ = [
     "top_k_dot",
     "top_k_rows",
 ]
-
-FloatArray = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
 
 
 @runtime_checkable

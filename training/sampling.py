@@ -20,11 +20,11 @@ import numpy.typing as npt
 import torch
 from torch import Tensor
 
+from training.aliases import IntArray
 from training.interactions import BasketArrays, item_counts
 
 __all__ = ["NegativeSampler", "PairSampler", "cold_start_mask", "drop_edges"]
 
-IntArray = npt.NDArray[np.int64]
 Float64Array = npt.NDArray[np.float64]
 
 

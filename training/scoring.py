@@ -17,12 +17,12 @@ text embedding, a content-only GNN embedding (the encoder is inductive), and bot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from training.aliases import FloatArray, IntArray, Progress, no_progress
 from training.embedding import TextEmbedder
 from training.hybrid import HybridRecommender
 from training.recommender import top_k_dot
@@ -42,14 +42,6 @@ __all__ = [
 
 COMPLEMENT = "complement"
 SUBSTITUTE = "substitute"
-
-FloatArray = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +103,7 @@ def score_substitutes(
     text_embeddings: FloatArray,
     k: int,
     block_size: int = 1024,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> Iterator[list[AssociationRow]]:
     """Substitute rows by text cosine, one list of rows per block of source products."""
     e = np.asarray(text_embeddings, dtype=np.float32)
@@ -129,7 +121,7 @@ def score_complements(
     k: int,
     block_size: int = 256,
     variant: str = "hybrid",
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> Iterator[list[AssociationRow]]:
     """Complement rows from the model's hybrid (``variant``), one list of rows per block of sources."""
     recommender = model.recommender(variant)
@@ -144,7 +136,7 @@ def score_complements(
 
 
 def score_all(
-    model: TrainedModel, k: int, block_size: int = 256, progress: Progress = _no_progress
+    model: TrainedModel, k: int, block_size: int = 256, progress: Progress = no_progress
 ) -> Iterator[list[AssociationRow]]:
     """Complements, then substitutes, for every product of the model (blocks of rows)."""
     yield from score_complements(model, k, block_size, progress=progress)

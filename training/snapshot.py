@@ -18,13 +18,14 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import cypher
+from training.aliases import Progress, no_progress
 
 __all__ = [
     "Basket",
@@ -41,11 +42,6 @@ EXPORT_BASKETS = cypher.query("export.baskets")
 EXPORT_REVIEWS = cypher.query("export.reviews")
 
 #: ``progress(step, done, total)``; ``total`` is ``0`` when it is not known in advance.
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +217,7 @@ def product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> 
 
 
 def from_dataset_dir(
-    path: Path | str, max_reviews_per_product: int = 5, progress: Progress = _no_progress
+    path: Path | str, max_reviews_per_product: int = 5, progress: Progress = no_progress
 ) -> CatalogueSnapshot:
     """Read the documented dataset files in ``path`` (see ``docs/ingest.md``).
 
@@ -317,7 +313,7 @@ def from_neo4j(
     until: datetime | None = None,
     batch_size: int = 5000,
     max_reviews_per_product: int = 5,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> CatalogueSnapshot:
     """Export the catalogue and the baskets in ``[since, until)`` from Neo4j in batches.
 

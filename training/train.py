@@ -43,17 +43,17 @@ import copy
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import torch
 from torch import Tensor
 
+from training.aliases import FloatArray, Progress, no_progress
 from training.baselines import HALF_LIFE_GRID, tune_half_life
 from training.embedding import resolve_device
 from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
@@ -85,14 +85,6 @@ __all__ = [
     "seed_everything",
     "train_epoch",
 ]
-
-FloatArray = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +502,7 @@ def train_gnn(
     graph: ProductGraph,
     data: SplitData,
     params: TrainParams,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> tuple[LinkPredictor, list[EpochRecord], int]:
     """Train on the fit period's ``graph``, early-stopped on ``data.val_queries``.
 
@@ -561,7 +553,7 @@ def choose_residual_scales(
     half_life: float,
     content_encoder: ContentEncoder,
     text: FloatArray,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> dict[str, tuple[float, dict[str, Any]]]:
     """The weight :math:`\\lambda` of the residual ranker's correction, chosen on rolling held-out
     windows inside the train window (``train``, the baskets before ``split.train_end``).
@@ -683,7 +675,7 @@ def fit(
     params: TrainParams | None = None,
     split: TimeSplit | None = None,
     extra_hybrids: dict[str, HybridConfig] | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> TrainedModel:
     """Train the GNN and the hybrid on ``snapshot`` (see the module docstring for the steps).
 
@@ -829,7 +821,7 @@ def fit_many(
     params: TrainParams,
     split: TimeSplit | None = None,
     extra_hybrids: dict[str, HybridConfig] | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> dict[str, TrainedModel]:
     """:func:`fit` once per encoder name (for comparisons), same params otherwise."""
     out = {}
