@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -18,8 +19,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_training import machine, median_time, write  # noqa: E402
+from bench_training import machine, write  # noqa: E402
 
+from bench.common import median_time  # noqa: E402
 from training.embedding import TextEmbedder, product_text  # noqa: E402
 from training.snapshot import from_dataset_dir  # noqa: E402
 from training.synthetic import make_synthetic_snapshot  # noqa: E402
@@ -67,8 +69,8 @@ def main() -> None:
         dtype = getattr(torch, dtype_name)
         for batch in (int(b) for b in args.batch_sizes.split(",")):
             embedder = TextEmbedder(args.model, device=args.device, batch_size=batch, dtype=dtype)
-            fast, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=True), args.runs)
-            slow, _ = median_time(lambda e=embedder: e.embed(sample, sort_by_length=False), args.runs)
+            fast, _ = median_time(partial(embedder.embed, sample, sort_by_length=True), args.runs)
+            slow, _ = median_time(partial(embedder.embed, sample, sort_by_length=False), args.runs)
             lines.append(
                 f"| {embedder.device} | {dtype_name} | {batch} | {len(sample) / fast:,.0f} "
                 f"| {len(sample) / slow:,.0f} | {slow / fast:.2f}x |"

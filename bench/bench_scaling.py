@@ -37,11 +37,10 @@ import gc
 import json
 import os
 import signal
-import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import isolate, machine, neo4j_running  # noqa: E402
+from bench.common import isolate, machine, median_time, neo4j_running  # noqa: E402
 
 RUN_DIR = isolate("scaling", heap="1g", pagecache="1g")
 
@@ -182,16 +181,6 @@ def generate(n: int, directory: Path, seed: int, days: int = 300) -> dict[str, i
     return {"products": n, "orders": n_orders, "order_lines": len(product), "customers": n_customers}
 
 
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def score(
     results: dict[str, Any], n: int, gnn: np.ndarray | None, sources: int, seed: int, neo4j: bool
 ) -> None:
@@ -240,7 +229,7 @@ def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int, ste
         def one() -> float:
             return train_epoch(model, graph, pairs, negatives, optimizer, params, rng, generator)
 
-        measured = median_time(one, epochs)
+        measured, _ = median_time(one, epochs)
         record["measured_s"], record["measured_steps"] = measured, params.steps_per_epoch
         record["seconds"] = measured * full.steps_per_epoch / params.steps_per_epoch
         record["steps"] = full.steps_per_epoch

@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import cpu_model  # noqa: E402
+from bench.common import cpu_model, median_time  # noqa: E402
 from training.embedding import resolve_device  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
@@ -47,20 +46,6 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} CPUs (torch threads {torch.get_num_threads()}), {gpu}; "
         f"torch {torch.__version__}; load average at start {load:.1f}"
     )
-
-
-def median_time(fn: Callable[[], object], runs: int, warmup: int = 1) -> tuple[float, list[float]]:
-    """Median wall seconds of ``runs`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
 
 
 def write(out: Path | None, text: str) -> None:

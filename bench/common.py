@@ -6,8 +6,10 @@ import os
 import platform
 import socket
 import statistics
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,3 +87,22 @@ def machine() -> str:
 
 def median(values: list[float]) -> float:
     return float(statistics.median(values))
+
+
+def median_time(fn: Callable[[], object], runs: int, warmup: int = 1) -> tuple[float, list[float]]:
+    """Median wall seconds of ``runs`` calls after ``warmup`` calls, and every timed call's seconds.
+
+    Queued CUDA work is waited for before each clock read, when torch is loaded and sees a GPU.
+    """
+    for _ in range(warmup):
+        fn()
+    torch = sys.modules.get("torch")
+    sync = torch.cuda.synchronize if torch is not None and torch.cuda.is_available() else None
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        if sync is not None:
+            sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
