@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -15,7 +16,8 @@ from affinity.settings import Settings
 
 PING = cypher.query("schema.ping")
 
-_TRANSIENT = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, ConnectionError, OSError)
+#: Errors that mean "not reachable yet": worth retrying while a server starts (CLI, workers, API).
+TRANSIENT_ERRORS = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, ConnectionError, OSError)
 
 
 def explain_error(error: Exception, settings: Settings) -> DatabaseUnavailableError:
@@ -35,18 +37,24 @@ def explain_error(error: Exception, settings: Settings) -> DatabaseUnavailableEr
     )
 
 
+def driver_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of every driver (sync and async) built from ``settings``."""
+    return {
+        "auth": (settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        "connection_timeout": settings.neo4j_connect_timeout_s,
+        # Waiting for a pooled connection, and retrying while Neo4j is away, are bounded by settings
+        # of a few seconds (not the driver's 60 s and 30 s): callers fail fast as unavailable.
+        "connection_acquisition_timeout": settings.neo4j_acquisition_timeout_s,
+        "max_transaction_retry_time": settings.neo4j_retry_time_s,
+        # Schema-free reads on a young graph raise "label does not exist" warnings: noise here.
+        "notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF,
+    }
+
+
 def create_driver(settings: Settings) -> neo4j.Driver:
     """A driver for ``settings``; does not connect yet."""
     try:
-        return neo4j.GraphDatabase.driver(
-            settings.neo4j_uri,
-            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            connection_timeout=settings.neo4j_connect_timeout_s,
-            connection_acquisition_timeout=settings.neo4j_acquisition_timeout_s,
-            max_transaction_retry_time=settings.neo4j_retry_time_s,
-            # Schema-free reads on a young graph raise "label does not exist" warnings: noise here.
-            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
-        )
+        return neo4j.GraphDatabase.driver(settings.neo4j_uri, **driver_options(settings))
     except (neo4j_errors.ConfigurationError, ValueError) as error:
         raise explain_error(error, settings) from None
 
@@ -56,7 +64,7 @@ def connect(settings: Settings, wait_s: float = 0.0) -> neo4j.Driver:
     driver = create_driver(settings)
 
     @retry(
-        retry=retry_if_exception_type(_TRANSIENT),
+        retry=retry_if_exception_type(TRANSIENT_ERRORS),
         stop=stop_after_delay(wait_s),
         wait=wait_exponential(multiplier=0.2, max=2.0),
         reraise=True,

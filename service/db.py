@@ -12,6 +12,7 @@ from neo4j import exceptions as neo4j_errors
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 import cypher
+from affinity.db import TRANSIENT_ERRORS, driver_options
 from affinity.db import explain_error as explain_driver_error
 from affinity.settings import Settings
 
@@ -22,22 +23,12 @@ PING = cypher.query("schema.ping")
 #: Connections kept per process; uvicorn workers each have their own pool.
 POOL_SIZE = 50
 
-_TRANSIENT = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, ConnectionError, OSError)
-
 
 def create_async_driver(settings: Settings, pool_size: int = POOL_SIZE) -> neo4j.AsyncDriver:
     """An async driver for ``settings``; does not connect yet."""
     try:
         return neo4j.AsyncGraphDatabase.driver(
-            settings.neo4j_uri,
-            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            connection_timeout=settings.neo4j_connect_timeout_s,
-            max_connection_pool_size=pool_size,
-            # Waiting for a free connection, and retrying while Neo4j is away, are bounded by settings
-            # of a few seconds (not the driver's 60 s and 30 s): a request fails fast as UNAVAILABLE.
-            connection_acquisition_timeout=settings.neo4j_acquisition_timeout_s,
-            max_transaction_retry_time=settings.neo4j_retry_time_s,
-            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+            settings.neo4j_uri, max_connection_pool_size=pool_size, **driver_options(settings)
         )
     except (neo4j_errors.ConfigurationError, ValueError) as error:
         raise explain_driver_error(error, settings) from None
@@ -48,7 +39,7 @@ async def connect_async(settings: Settings, wait_s: float = 0.0) -> neo4j.AsyncD
     driver = create_async_driver(settings)
     try:
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(_TRANSIENT),
+            retry=retry_if_exception_type(TRANSIENT_ERRORS),
             stop=stop_after_delay(wait_s),
             wait=wait_exponential(multiplier=0.2, max=2.0),
             reraise=True,
