@@ -16,24 +16,21 @@ import json
 from cross_web import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import ErrorCode
+from service.errors import LimitExceededError
 
 __all__ = ["BodySizeLimit", "body_too_large", "parse_request_json"]
 
 
 def body_too_large(max_bytes: int, request_id: str | None) -> bytes:
     """The 413 answer: a GraphQL-shaped error naming the setting and its value."""
-    error = {
-        "message": f"the request body is larger than max_body_bytes={max_bytes} bytes and was refused "
+    error = LimitExceededError(
+        f"the request body is larger than max_body_bytes={max_bytes} bytes and was refused "
         "unread; send less per request (bulk loads belong to `affinity ingest`)",
-        "extensions": {
-            "code": str(ErrorCode.LIMIT_EXCEEDED),
-            "limit": "max_body_bytes",
-            "maximum": max_bytes,
-            "requestId": request_id,
-        },
-    }
-    return json.dumps({"errors": [error]}).encode()
+        limit="max_body_bytes",
+        maximum=max_bytes,
+        requestId=request_id,
+    )
+    return json.dumps({"errors": [error.formatted]}).encode()
 
 
 class BodySizeLimit:
