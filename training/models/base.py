@@ -62,6 +62,14 @@ class ProductEncoder(nn.Module, ABC):
     def make_conv(self, channels: int) -> nn.Module:
         """One message-passing layer ``channels -> channels``."""
 
+    def adjacency(self, edge_index: Tensor, num_nodes: int) -> Tensor:
+        """What every layer of one forward pass receives as its graph: ``edge_index`` itself here.
+
+        Built once per forward pass, so a subclass can convert the edge list into a sparse matrix
+        once and share it between its layers (:class:`~training.models.sage.SAGEEncoder`).
+        """
+        return edge_index
+
     def conv(self, layer: nn.Module, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Tensor:
         """Apply ``layer``; subclasses whose layer takes edge weights override this."""
         out: Tensor = layer(h, edge_index)
@@ -80,8 +88,9 @@ class ProductEncoder(nn.Module, ABC):
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         h = nn.functional.gelu(self.input(x))
         h = nn.functional.dropout(h, p=self.dropout, training=self.training)
+        graph = self.adjacency(edge_index, x.shape[0])
         for layer, norm in zip(self.convs, self.norms, strict=True):
-            update = nn.functional.gelu(norm(self.conv(layer, h, edge_index, edge_weight)))
+            update = nn.functional.gelu(norm(self.conv(layer, h, graph, edge_weight)))
             h = h + nn.functional.dropout(update, p=self.dropout, training=self.training)
         return nn.functional.normalize(self.output(h), p=2.0, dim=-1)
 
