@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -132,8 +134,9 @@ def stage(results: dict[str, Any], name: str, neo4j: bool = True) -> Iterator[di
     log(f"{name}: {json.dumps(record, default=str)}")
 
 
-def generate(n: int, directory: Path, seed: int, days: int = 300) -> dict[str, int]:
-    """Files in the input format: ``products.jsonl``, ``customers.jsonl``, ``order_lines.csv``."""
+def generate(n: int, directory: Path, seed: int, chunk_lines: int, days: int = 300) -> dict[str, int]:
+    """Files in the input format: ``catalogue/products.jsonl`` and ``catalogue/customers.jsonl``, then
+    ``orders-NNN/order_lines.csv`` slices of whole orders, each of at most about ``chunk_lines`` lines."""
     rng = np.random.default_rng(seed)
     n_themes = max(10, n // 100)
     theme = rng.integers(0, n_themes, n)
@@ -158,8 +161,10 @@ def generate(n: int, directory: Path, seed: int, days: int = 300) -> dict[str, i
     customer = rng.integers(0, n_customers, n_orders)
     price = np.round(rng.uniform(0.5, 20.0, n), 2)
     quantity = rng.integers(1, 13, len(product))
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "products.jsonl").open("w") as out:
+    shutil.rmtree(directory, ignore_errors=True)  # no slices left over from an earlier run
+    catalogue = directory / "catalogue"
+    catalogue.mkdir(parents=True)
+    with (catalogue / "products.jsonl").open("w") as out:
         for i in range(n):
             colour, kind = _COLOURS[i % len(_COLOURS)], _TYPES[(i // 10) % len(_TYPES)]
             name = f"theme{theme[i]}"
@@ -172,13 +177,35 @@ def generate(n: int, directory: Path, seed: int, days: int = 300) -> dict[str, i
                 "category": ["Home", kind.title()],
             }
             out.write(json.dumps(record) + "\n")
-    with (directory / "customers.jsonl").open("w") as out:
+    with (catalogue / "customers.jsonl").open("w") as out:
         out.writelines(f'{{"id": "C{c:07d}", "country": "UK"}}\n' for c in range(n_customers))
-    with (directory / "order_lines.csv").open("w") as out:
-        out.write("order_id,customer_id,ts,product_id,quantity,unit_price\n")
-        for o, p, q in zip(order_of_line.tolist(), product.tolist(), quantity.tolist(), strict=True):
-            out.write(f"O{o:08d},C{customer[o]:07d},{ts[o]},P{p:07d},{q},{price[p]}\n")
-    return {"products": n, "orders": n_orders, "order_lines": len(product), "customers": n_customers}
+    # Lines are sorted by order, so cutting at order boundaries keeps every order in one slice.
+    bounds = np.flatnonzero(np.diff(order_of_line)) + 1
+    cuts = [
+        0,
+        *bounds[np.searchsorted(bounds, np.arange(chunk_lines, len(product), chunk_lines))],
+        len(product),
+    ]
+    cuts = sorted(set(int(c) for c in cuts))
+    for chunk, (start, stop) in enumerate(itertools.pairwise(cuts)):
+        orders = directory / f"orders-{chunk:03d}"
+        orders.mkdir(exist_ok=True)
+        with (orders / "order_lines.csv").open("w") as out:
+            out.write("order_id,customer_id,ts,product_id,quantity,unit_price\n")
+            for o, p, q in zip(
+                order_of_line[start:stop].tolist(),
+                product[start:stop].tolist(),
+                quantity[start:stop].tolist(),
+                strict=True,
+            ):
+                out.write(f"O{o:08d},C{customer[o]:07d},{ts[o]},P{p:07d},{q},{price[p]}\n")
+    return {
+        "products": n,
+        "orders": n_orders,
+        "order_lines": len(product),
+        "customers": n_customers,
+        "order_files": len(cuts) - 1,
+    }
 
 
 def score(
@@ -285,14 +312,21 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     os.environ["AFFINITY_DATA_DIR"] = str(home)
     os.environ["AFFINITY_MODEL_DIR"] = str(home / "models")
     with stage(results, "generate", neo4j=False) as record:
-        record.update(generate(n, home / "dataset", seed=n))
+        record.update(generate(n, home / "dataset", seed=n, chunk_lines=args.chunk_lines))
     with neo4j_running() as driver:
         settings = get_settings()
         with stage(results, "ingest") as record:
-            outcome = ingest_paths(
-                driver, settings.neo4j_database, [home / "dataset"], batch_size=settings.ingest_batch_size
-            )
-            record["order_lines"] = outcome.order_lines
+            # One `affinity ingest` per slice, catalogue first: each validates and writes on its own,
+            # resolving references to earlier slices in the graph, so memory follows the slice.
+            record["order_lines"], record["slices"] = 0, []
+            for part in sorted(p for p in (home / "dataset").iterdir() if p.is_dir()):
+                started = time.perf_counter()
+                outcome = ingest_paths(
+                    driver, settings.neo4j_database, [part], batch_size=settings.ingest_batch_size
+                )
+                record["order_lines"] += outcome.order_lines
+                record["slices"].append({"name": part.name, "seconds": time.perf_counter() - started})
+                log(f"  ingested {part.name} ({outcome.order_lines:,} order lines)")
         with stage(results, "export") as record:
             snapshot = from_neo4j(driver, settings.neo4j_database)
             record.update(products=len(snapshot.products), baskets=len(snapshot.baskets))
@@ -422,7 +456,10 @@ def main() -> None:
     parser.add_argument("--write-cap", type=int, default=400_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--steps", type=int, default=0, help="steps timed per run (0: a whole epoch)")
-    parser.add_argument("--train-max", type=int, default=100_000)
+    parser.add_argument("--train-max", type=int, default=1_000_000)
+    parser.add_argument(
+        "--chunk-lines", type=int, default=1_000_000, help="order lines per ingested slice (whole orders)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "scaling.json")
     parser.add_argument("--report", type=Path, nargs="*", help="print the table from these JSON files")
