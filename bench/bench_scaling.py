@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_scaling.py [--sizes 10000,100000] [--score-sizes 1000000]
                                             [--write-cap 400000] [--epochs 2] [--steps 0]
+                                            [--chunk-lines 1000000] [--train-max 1000000]
                                             [--json docs/scaling.json]
     .venv/bin/python bench/bench_scaling.py --report docs/scaling.json [--extrapolate 1000000]
 
@@ -10,7 +11,9 @@ format (``docs/ingest.md``): N products in N/100 themes, 2N orders of about 5 di
 (geometric sizes, 2 to 40; products drawn within the order's theme with a skewed popularity, plus 10%
 noise), N/2 customers, 300 days. Then, each in a fresh isolated Neo4j (``bench.common``):
 
-1. **ingest**: ``ingest.pipeline.ingest_paths`` (read, validate, batched ``UNWIND ... MERGE``);
+1. **ingest**: ``ingest.pipeline.ingest_paths`` (read, validate, batched ``UNWIND ... MERGE``), once
+   for the catalogue and once for each slice of whole orders of about ``--chunk-lines`` lines, as a
+   large catalogue is loaded (``docs/ingest.md``);
 2. **export**: ``training.snapshot.from_neo4j`` (the pipeline's export step, paged);
 3. **train**: the co-purchase graph of the fit period (``training.graph.build_graph``) and full-batch
    epochs of the GraphSAGE encoder (``training.train.train_epoch``, the worker's defaults: 20 steps
