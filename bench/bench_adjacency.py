@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, median_time  # noqa: E402
+from bench.common import median_time, torch_machine, write_report  # noqa: E402
 
 FEATURES, HIDDEN, EDGES_PER_PRODUCT = 649, 64, 37
 
@@ -84,6 +84,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one[0], int(args.one[1]), args.runs, args.threads)))
         return
+    import torch
+
+    torch.set_num_threads(args.threads)  # what the header reports; each child sets its own too
     rows: dict[int, dict[str, dict[str, float | int | str]]] = {}
     for n in (int(s) for s in args.sizes.split(",") if s):
         for mode in ("edge_list", "csr") if n <= args.edge_list_max else ("csr",):
@@ -93,7 +96,7 @@ def main() -> None:
             rows.setdefault(n, {})[mode] = json.loads(output.strip().splitlines()[-1])
             print(f"{mode} {n:,}: {rows[n][mode]}", file=sys.stderr, flush=True)
     lines = [
-        f"Machine: {machine()}; torch threads {args.threads}; median of {args.runs} steps after a warm-up.",
+        f"Machine: {torch_machine()}; median of {args.runs} steps after a warm-up (each in its own process).",
         "",
         "| products | edges | edge list: step | edge list: working memory | CSR: step "
         "| CSR: working memory | speed-up | memory ratio |",
@@ -113,10 +116,7 @@ def main() -> None:
             f"| {n:,} | {int(csr['edges']):,} | {edge_cells} | {float(csr['step_s']):.2f} s "
             f"| {float(csr['working_mb']):,.0f} MB | {ratios} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -19,9 +19,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_training import machine, write  # noqa: E402
 
-from bench.common import median_time  # noqa: E402
+from bench.common import median_time, torch_machine, write_report  # noqa: E402
 from training.embedding import TextEmbedder, product_text  # noqa: E402
 from training.snapshot import from_dataset_dir  # noqa: E402
 from training.synthetic import make_synthetic_snapshot  # noqa: E402
@@ -57,7 +56,7 @@ def main() -> None:
     lines = [
         "### Text embedding throughput",
         "",
-        f"{machine()}",
+        f"{torch_machine()}",
         "",
         f"{len(sample)} {source} (characters: median {lengths[len(lengths) // 2]}, max {lengths[-1]}); "
         f"all-MiniLM-L6-v2, max 128 tokens; median of {args.runs} runs after a warm-up.",
@@ -76,7 +75,7 @@ def main() -> None:
                 f"| {len(sample) / slow:,.0f} | {slow / fast:.2f}x |"
             )
             print(lines[-1], flush=True)
-    write(args.out, "\n".join(lines))
+    write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_training import machine, write  # noqa: E402
+from bench.common import torch_machine, write_report  # noqa: E402
 
 
 def child(
@@ -109,7 +109,7 @@ def main() -> None:
     lines = [
         "### Top-K scoring against catalogue size",
         "",
-        machine(),
+        torch_machine(),
         "",
         f"Device {args.device}. {args.queries:,} source products scored against all N "
         f"(dim {args.dim}, K = {args.k}); blocked: "
@@ -145,7 +145,7 @@ def main() -> None:
             + (f" GPU peak {blocked['gpu_peak_mb']:,.0f} MB |" if args.device != "cpu" else "")
         )
         print(lines[-1], flush=True)
-    write(args.out, "\n".join(lines))
+    write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ negatives, forward, sampled softmax, backward); the table gives the median epoch
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import cpu_model, median_time  # noqa: E402
+from bench.common import median_time, torch_machine, write_report  # noqa: E402
 from training.embedding import resolve_device  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
@@ -34,25 +33,6 @@ from training.snapshot import CatalogueSnapshot, from_dataset_dir  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import make_synthetic_snapshot, random_embeddings  # noqa: E402
 from training.train import TrainParams, _build_model, fit, train_epoch  # noqa: E402
-
-# Helpers shared with bench_embedding.py and bench_scoring.py (which import them from here).
-
-
-def machine() -> str:
-    cpu = cpu_model()
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs (torch threads {torch.get_num_threads()}), {gpu}; "
-        f"torch {torch.__version__}; load average at start {load:.1f}"
-    )
-
-
-def write(out: Path | None, text: str) -> None:
-    print(text)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
 
 
 def catalogues(sizes: list[int]) -> list[tuple[str, CatalogueSnapshot, np.ndarray]]:
@@ -117,7 +97,7 @@ def main() -> None:
     lines = [
         "### GNN training time per epoch",
         "",
-        machine(),
+        torch_machine(),
         "",
         f"Device {device}; {args.steps} full-batch steps per epoch (1024 positive pairs, 1024 shared "
         f"negatives, 20% nodes hidden, 20% edge dropout), hidden {TrainParams().hidden_channels}, "
@@ -156,7 +136,7 @@ def main() -> None:
             print(lines[-1], flush=True)
     if args.fit_runs:
         lines += full_fit(device, args.fit_epochs, args.fit_runs, args.model)
-    write(args.out, "\n".join(lines))
+    write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: an isolated Neo4j (own home, free ports) and a machine description."""
+"""Shared by the benchmarks: an isolated Neo4j (own home, free ports), machine descriptions, timing."""
 
 from __future__ import annotations
 
@@ -83,6 +83,26 @@ def machine() -> str:
     )
     system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.0f} GiB RAM, {system}"
+
+
+def torch_machine() -> str:
+    """The compute a torch benchmark ran on: CPU and threads, GPU, torch version, load at start."""
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} CPUs (torch threads {torch.get_num_threads()}), {gpu}; "
+        f"torch {torch.__version__}; load average at start {load:.1f}"
+    )
+
+
+def write_report(out: Path | None, text: str) -> None:
+    """Print ``text`` and, with ``out``, write it there too."""
+    print(text)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
 
 
 def median(values: list[float]) -> float:
