@@ -763,20 +763,31 @@ class HybridRecommender:
         out_s = np.full((len(query_idx), k), -np.inf, dtype=np.float32)
         for start in range(0, len(query_idx), self.block_size):
             sl = slice(start, start + self.block_size)
-            q = query_idx[sl]
             zb = None if zq is None else zq[sl]
             eb = None if eq is None else eq[sl]
-            cold = (q < 0) | ~self.signals.seen[np.maximum(q, 0)]
-            cand = self.signals.candidates(q, cold, self.config, zb, eb)
-            f = torch.from_numpy(self.signals.features(q, cand, cold, zb, eb))
-            s = self.ranker(f, torch.from_numpy(cold)).masked_fill(torch.from_numpy(cand < 0), float("-inf"))
-            kk = min(k, s.shape[1])
-            vals, pos = torch.topk(s, kk, dim=1)
-            picked = np.take_along_axis(cand, pos.numpy(), axis=1)
-            picked[~np.isfinite(vals.numpy())] = -1
-            out_i[start : start + len(q), :kk] = picked
-            out_s[start : start + len(q), :kk] = vals.numpy()
+            cand, features, cold = self._block(query_idx[sl], zb, eb)
+            picked, vals = self._best(cand, features, cold, k)
+            out_i[sl, : picked.shape[1]] = picked
+            out_s[sl, : vals.shape[1]] = vals
         return out_i, out_s
+
+    def _block(
+        self, q: IntArray, zb: FloatArray | None = None, eb: FloatArray | None = None
+    ) -> tuple[IntArray, Tensor, Tensor]:
+        """Candidates ``(B, C)``, their features and the cold mask of one block of queries."""
+        cold = (q < 0) | ~self.signals.seen[np.maximum(q, 0)]
+        cand = self.signals.candidates(q, cold, self.config, zb, eb)
+        features = torch.from_numpy(self.signals.features(q, cand, cold, zb, eb))
+        return cand, features, torch.from_numpy(cold)
+
+    def _best(self, cand: IntArray, features: Tensor, cold: Tensor, k: int) -> tuple[IntArray, FloatArray]:
+        """The ranker's top ``min(k, C)`` candidates of a block and their scores (``-1`` where a query
+        has fewer valid candidates)."""
+        s = self.ranker(features, cold).masked_fill(torch.from_numpy(cand < 0), float("-inf"))
+        vals, pos = torch.topk(s, min(k, s.shape[1]), dim=1)
+        picked = np.take_along_axis(cand, pos.numpy(), axis=1)
+        picked[~np.isfinite(vals.numpy())] = -1
+        return picked, vals.numpy()
 
     def top_k(self, query_idx: IntArray, k: int) -> IntArray:
         return self.top_k_scores(query_idx, k)[0]
@@ -792,19 +803,12 @@ class HybridRecommender:
         before = float(self.ranker.scale)
         try:
             for start in range(0, len(query_idx), self.block_size):
-                q = query_idx[start : start + self.block_size]
-                cold = ~self.signals.seen[q]
-                cand = self.signals.candidates(q, cold, self.config)
-                f = torch.from_numpy(self.signals.features(q, cand, cold))
-                invalid = torch.from_numpy(cand < 0)
+                sl = slice(start, start + self.block_size)
+                cand, features, cold = self._block(query_idx[sl])
                 for lam in scales:
                     self.ranker.scale.fill_(lam)
-                    s = self.ranker(f, torch.from_numpy(cold)).masked_fill(invalid, float("-inf"))
-                    kk = min(k, s.shape[1])
-                    vals, pos = torch.topk(s, kk, dim=1)
-                    picked = np.take_along_axis(cand, pos.numpy(), axis=1)
-                    picked[~np.isfinite(vals.numpy())] = -1
-                    out[lam][start : start + len(q), :kk] = picked
+                    picked, _ = self._best(cand, features, cold, k)
+                    out[lam][sl, : picked.shape[1]] = picked
         finally:
             self.ranker.scale.fill_(before)
         return out
