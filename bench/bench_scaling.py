@@ -23,7 +23,7 @@ noise), N/2 customers, 300 days. Then, each in a fresh isolated Neo4j (``bench.c
 4. **score**: complement candidates by the GNN's vectors and substitutes by text cosine
    (``training.recommender.top_k_dot``, the kernel ``training.scoring`` runs), K = 20, over a
    sample of ``--score-sources`` source products, extrapolated linearly to all N;
-5. **write-back**: ``workers.versions.write_edges`` (the pipeline's write step) of 2 x K x N
+5. **write-back**: ``stores.versions.write_edges`` (the pipeline's write step) of 2 x K x N
    ``ASSOCIATED`` rows, of which at most ``--write-cap`` are written and the rest extrapolated at the
    measured rate.
 

@@ -82,7 +82,7 @@ def main() -> None:
 Command: `bench/bench_writeback.py --products {args.products} --k {args.k} --runs {args.runs}`
 
 Machine: {machine()}; Neo4j 5.26 Community, local, isolated. {len(rows):,} `ASSOCIATED` edges
-({args.products:,} products x top-{args.k}); batched = `workers.versions.write_edges` ({args.batch_size} rows
+({args.products:,} products x top-{args.k}); batched = `stores.versions.write_edges` ({args.batch_size} rows
 per `UNWIND` transaction, the pipeline's write step); naive = one transaction per edge on the first
 {args.naive_sample:,} rows, same statement, same run. Median of {args.runs} runs.
 

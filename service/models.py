@@ -3,7 +3,7 @@
 # returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
 """Model versions: list them, read the active one, activate a version, roll back.
 
-Activation and rollback are :mod:`workers.versions` (the same code as ``affinity model activate``):
+Activation and rollback are :mod:`stores.versions` (the same code as ``affinity model activate``):
 the status flip happens in one transaction, guarded by the evaluation gate. They use the sync
 driver, in a worker thread, because they are rare admin calls.
 """

@@ -20,7 +20,8 @@ from neo4j import exceptions as neo4j_errors
 
 from affinity.db import connect
 from affinity.settings import Environment, Settings, get_settings
-from workers import jobs, versions
+from stores import versions
+from workers import jobs
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import neo4j
 import numpy as np
 
 import cypher
+from stores import versions
 from training.embedding import TextEmbedder, stale_products
 from training.snapshot import CatalogueSnapshot, from_neo4j
 from training.split import TimeSplit
-from workers import versions
 from workers.runner import StepContext
 
 EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 import cypher
 from affinity.settings import Settings
 from service.app import create_app
-from workers.versions import GATE_METRIC
+from stores.versions import GATE_METRIC
 
 pytestmark = pytest.mark.integration
 

@@ -38,9 +38,10 @@ from affinity import neo4j_server, redis_server
 from affinity.db import connect, session_driver
 from affinity.settings import Settings
 from graph_schema import migrate
+from stores import versions
 from tests.factories import load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
-from workers import jobs, versions
+from workers import jobs
 from workers.app import app as session_celery
 from workers.app import create_celery
 from workers.jobs import JobConflictError

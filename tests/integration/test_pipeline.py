@@ -20,9 +20,10 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
+from stores import versions
 from tests.factories import load_synthetic
 from tests.servers import Worker, wait_for
-from workers import jobs, versions
+from workers import jobs
 from workers.jobs import JobConflictError
 
 pytestmark = pytest.mark.integration

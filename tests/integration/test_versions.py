@@ -7,8 +7,8 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
-from workers import versions
-from workers.versions import VersionError
+from stores import versions
+from stores.versions import VersionError
 
 pytestmark = pytest.mark.integration
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from affinity.settings import Settings
+from stores.versions import gate_allows
 from workers.app import create_celery, result_backend_for
 from workers.jobs import redact_url
 from workers.pipeline import STEPS, retrain_canvas
-from workers.versions import gate_allows
 
 
 def test_canvas_is_a_chain_of_immutable_steps_in_order_with_an_error_callback() -> None:
