@@ -119,7 +119,7 @@ from affinity.db import connect  # noqa: E402
 from affinity.neo4j_server import read_pid_file  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import migrate  # noqa: E402
-from workers import jobs  # noqa: E402
+from stores import dispatch, jobs  # noqa: E402
 
 
 @dataclass(slots=True)
@@ -263,11 +263,11 @@ def prepare(settings: Settings, worker: subprocess.Popen[bytes]) -> dict[str, An
     started = time.perf_counter()
     options = {"epochs": ARGS.prepare_epochs, "force_activate": True}
     try:
-        job_id = jobs.submit_retrain(settings, options)
+        job_id = dispatch.submit_retrain(settings, options)
     except jobs.JobConflictError:
         # A retrain of an interrupted preparation: no worker runs it now (this one is fresh), so let
         # the submission take it for abandoned at once.
-        job_id = jobs.submit_retrain(settings.model_copy(update={"job_stale_after_s": 0}), options)
+        job_id = dispatch.submit_retrain(settings.model_copy(update={"job_stale_after_s": 0}), options)
     info = wait_job(settings, job_id, worker, 1800)
     timings["first retrain"] = time.perf_counter() - started
     if info.state != "succeeded":
@@ -431,7 +431,7 @@ async def soak(
         await asyncio.sleep(ARGS.retrain_at)
         retrain.submitted = time.perf_counter() - t0
         options: dict[str, Any] = {"epochs": ARGS.retrain_epochs} if ARGS.retrain_epochs else {}
-        retrain.job_id = await asyncio.to_thread(jobs.submit_retrain, settings, options)
+        retrain.job_id = await asyncio.to_thread(dispatch.submit_retrain, settings, options)
         log(f"retrain {retrain.job_id} submitted at {retrain.submitted:.0f} s")
         driver = await asyncio.to_thread(connect, settings, 10)
         try:

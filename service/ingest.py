@@ -36,6 +36,7 @@ from ingest.writer import Outcome, write_dataset
 from service.auth import AdminScope
 from service.context import ApiInfo
 from service.errors import LimitExceededError
+from stores import dispatch
 
 __all__ = ["Mutation"]
 
@@ -189,9 +190,7 @@ async def _run(info: ApiInfo, reads: list[FileRead], refresh: bool) -> IngestSuc
     changed = outcomes.get("products", Outcome()).changed
     if refresh and changed:
         try:
-            from workers.jobs import submit_product_refresh
-
-            job_id = await asyncio.to_thread(submit_product_refresh, settings, product_ids)
+            job_id = await asyncio.to_thread(dispatch.submit_product_refresh, settings, product_ids)
         except (AffinityError, ImportError) as error:
             warnings.append(f"products written, but not embedded yet ({error}); the next retrain embeds them")
     return IngestSucceeded(

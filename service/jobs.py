@@ -25,6 +25,7 @@ from service.errors import BadInputError, NotFoundError
 from service.graph import Graph, statement
 from service.models import ModelVersion, load_model_versions
 from service.pagination import check_first
+from stores import dispatch
 
 __all__ = ["Job", "JobState", "Mutation", "Query", "load_jobs"]
 
@@ -189,13 +190,11 @@ class Mutation:
             raise BadInputError(f"`options` is larger than {MAX_OPTIONS_BYTES} bytes of JSON")
         settings = info.context.settings
         try:
-            from workers.jobs import submit_retrain
-        except ImportError as error:
+            job_id = await asyncio.to_thread(dispatch.submit_retrain, settings, payload)
+        except ImportError as error:  # celery is the workers extra
             return RetrainRejected(
                 message=f"this API process cannot submit jobs ({error}); install the workers extra"
             )
-        try:
-            job_id = await asyncio.to_thread(submit_retrain, settings, payload)
         except AffinityError as error:
             return RetrainRejected(message=str(error))
         job = await info.context.loader(load_jobs).load(job_id)

@@ -123,7 +123,7 @@ class Query:
 async def _change(
     info: ApiInfo, action: str, version: str | None, force: bool
 ) -> ModelChanged | ModelChangeRejected:
-    from workers import versions
+    from stores import versions
 
     settings = info.context.settings
 

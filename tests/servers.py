@@ -16,7 +16,7 @@ import httpx
 import neo4j
 
 from affinity.settings import Settings
-from workers import jobs
+from stores import jobs
 
 #: A worker's settings in the pipeline tests: small write batches (a write takes many transactions,
 #: so it can be caught half-done), few associations per product, and torch on one thread (on a shared

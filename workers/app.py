@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import Celery
 
 from affinity.settings import Settings, get_settings
+from stores.dispatch import sending_config
 from workers.queues import Queue
 
 
@@ -23,25 +24,18 @@ def result_backend_for(settings: Settings) -> str:
 def create_celery(settings: Settings) -> Celery:
     celery = Celery("affinity", broker=settings.broker_url, backend=result_backend_for(settings))
     celery.conf.update(
+        # Serialisation and routing by task name, as the senders (stores.dispatch) use them.
+        **sending_config(settings),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_track_started=True,
         result_extended=True,
         result_expires=7 * 24 * 3600,
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
         broker_connection_retry_on_startup=True,
         # A worker whose broker goes away keeps trying to reconnect (Celery's default gives up after
         # 100 tries, about 45 minutes, and the worker exits); it resumes consuming when Redis is back.
         broker_connection_max_retries=None,
-        broker_transport_options={"visibility_timeout": 3600},
-        task_default_queue=settings.queue_io,
-        task_routes={
-            "affinity.gpu.*": {"queue": settings.queue_gpu},
-            "affinity.io.*": {"queue": settings.queue_io},
-        },
         imports=["workers.tasks.health", "workers.tasks.retrain", "workers.tasks.refresh"],
     )
     return celery

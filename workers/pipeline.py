@@ -6,8 +6,8 @@
 on and the texts to re-embed; only products whose text hash changed are embedded.)
 
 Each step loads what it needs from Neo4j or from the job's artefact folder (``model_dir/<job id>``)
-and stores its output there, so a step can be retried alone. Built by task name, so submitting a
-retrain (the API does) imports neither torch nor the task modules.
+and stores its output there, so a step can be retried alone. Built by task name, in the worker that takes
+a submitted retrain (``affinity.io.retrain``, sent by :mod:`stores.dispatch`).
 """
 
 from __future__ import annotations

@@ -20,8 +20,7 @@ from neo4j import exceptions as neo4j_errors
 
 from affinity.db import connect
 from affinity.settings import Environment, Settings, get_settings
-from stores import versions
-from workers import jobs
+from stores import jobs, versions
 
 log = logging.getLogger(__name__)
 

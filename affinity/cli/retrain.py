@@ -12,7 +12,7 @@ from affinity.cli.common import command, console, load_settings
 from affinity.db import session_driver
 from affinity.errors import AffinityError
 from affinity.settings import Settings
-from workers import jobs
+from stores import dispatch, jobs
 from workers.pipeline import STEPS
 
 app = typer.Typer(help="Retrain the model through the workers.")
@@ -81,7 +81,7 @@ def retrain(
     options: dict[str, object] = {"force_activate": force_activate, "encoder": encoder}
     if epochs is not None:
         options["epochs"] = epochs
-    job_id = jobs.submit_retrain(settings, options)
+    job_id = dispatch.submit_retrain(settings, options)
     console.print(f"retrain job {job_id} queued")
     if not wait:
         console.print(f"follow it with `affinity job show {job_id}`")

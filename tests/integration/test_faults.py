@@ -38,13 +38,12 @@ from affinity import neo4j_server, redis_server
 from affinity.db import connect, session_driver
 from affinity.settings import Settings
 from graph_schema import migrate
-from stores import versions
+from stores import dispatch, jobs, versions
+from stores.jobs import JobConflictError
 from tests.factories import load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
-from workers import jobs
 from workers.app import app as session_celery
 from workers.app import create_celery
-from workers.jobs import JobConflictError
 from workers.pipeline import STEPS
 from workers.runner import version_of
 
@@ -303,7 +302,7 @@ def pipeline(
     worker = Worker(folder / "worker.log")
     worker.start()
     try:
-        first = wait_for(neo4j_driver, db, jobs.submit_retrain(settings, OPTIONS))
+        first = wait_for(neo4j_driver, db, dispatch.submit_retrain(settings, OPTIONS))
         assert first.state == "succeeded", first.error
         yield Pipeline(neo4j_driver, settings, worker)
     finally:
@@ -334,7 +333,7 @@ def test_worker_killed_in_step(step: str, pipeline: Pipeline) -> None:
     # where the test hook holds the step (the fast ones would finish before a poll saw them).
     worker.stop()
     worker.start(None if step == "write" else {"AFFINITY_TEST_PAUSE_AT_STEP": step})
-    job_id = jobs.submit_retrain(settings, {**OPTIONS, "force_activate": True})
+    job_id = dispatch.submit_retrain(settings, {**OPTIONS, "force_activate": True})
     if step == "write":
         wait_for(driver, db, job_id, until="writing")
     else:
@@ -356,7 +355,7 @@ def test_worker_killed_in_step(step: str, pipeline: Pipeline) -> None:
     # A restarted worker and a re-run (once the killed job has gone stale) heal everything.
     worker.start()
     time.sleep(max(0.0, STALE_S + 1 - (time.monotonic() - killed_at)))
-    rerun = wait_for(driver, db, jobs.submit_retrain(settings, {**OPTIONS, "force_activate": True}))
+    rerun = wait_for(driver, db, dispatch.submit_retrain(settings, {**OPTIONS, "force_activate": True}))
     report(f"worker killed in {step}: kill to the re-run's version active", time.monotonic() - killed_at)
     assert rerun.state == "succeeded", rerun.error
 
@@ -425,7 +424,7 @@ def test_concurrent_retrains_exactly_one_accepted(pipeline: Pipeline) -> None:
     purge_queues(settings)
     drivers = [connect(settings) for _ in range(SUBMITTERS)]
     try:
-        rounds = [("submit_retrain", lambda: jobs.submit_retrain(settings, OPTIONS))] * 10
+        rounds = [("submit_retrain", lambda: dispatch.submit_retrain(settings, OPTIONS))] * 10
         # The check-and-create alone, on open connections: the tightest race.
         counter = iter(range(10**6))
 
@@ -449,7 +448,9 @@ def test_concurrent_retrains_exactly_one_accepted(pipeline: Pipeline) -> None:
 
     # One of two simultaneous submissions runs to the end; its version's edges are its own, once.
     worker.start()
-    accepted, refused = race(lambda: jobs.submit_retrain(settings, {**OPTIONS, "force_activate": True}), 2)
+    accepted, refused = race(
+        lambda: dispatch.submit_retrain(settings, {**OPTIONS, "force_activate": True}), 2
+    )
     assert len(accepted) == 1 and len(refused) == 1
     done = wait_for(driver, db, accepted[0])
     assert done.state == "succeeded", done.error

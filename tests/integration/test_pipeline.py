@@ -20,11 +20,10 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
-from stores import versions
+from stores import dispatch, jobs, versions
+from stores.jobs import JobConflictError
 from tests.factories import load_synthetic
 from tests.servers import Worker, wait_for
-from workers import jobs
-from workers.jobs import JobConflictError
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +52,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     options = {"epochs": 3, "selection_windows": 0}  # a quick retrain
 
     # 1. A first retrain through the worker activates its version.
-    first = wait_for(empty_graph, db, jobs.submit_retrain(settings, options))
+    first = wait_for(empty_graph, db, dispatch.submit_retrain(settings, options))
     assert first.state == "succeeded", first.error
     v1 = versions.active(empty_graph, db)
     assert v1 is not None and v1.id == first.model_version
@@ -72,9 +71,9 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     assert len(v1_edges) == v1.edges
 
     # 2. A second retrain, killed in the middle of its write-back: the first version keeps serving.
-    second_id = jobs.submit_retrain(settings, {**options, "force_activate": True})
+    second_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
     with pytest.raises(JobConflictError):  # never two at once
-        jobs.submit_retrain(settings, options)
+        dispatch.submit_retrain(settings, options)
     wait_for(empty_graph, db, second_id, until="writing")
     worker.kill()
     partial = versions.count_edges(empty_graph, db, f"v-{second_id}")
@@ -86,7 +85,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     #    the half-written version is failed and its edges pruned.
     worker.start()
     time.sleep(settings.job_stale_after_s + 1)
-    third = wait_for(empty_graph, db, jobs.submit_retrain(settings, {**options, "force_activate": True}))
+    third = wait_for(empty_graph, db, dispatch.submit_retrain(settings, {**options, "force_activate": True}))
     assert third.state == "succeeded", third.error
     assert jobs.get(empty_graph, db, second_id).state == "failed"  # type: ignore[union-attr]
     statuses = {v.id: (v.status, v.edges) for v in versions.list_versions(empty_graph, db)}
@@ -118,7 +117,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
 
     ingest_paths(empty_graph, db, [data], batch_size=100)
     started = time.monotonic()
-    refresh = wait_for(empty_graph, db, jobs.submit_product_refresh(settings, ["NEW-1"]), timeout=120)
+    refresh = wait_for(empty_graph, db, dispatch.submit_product_refresh(settings, ["NEW-1"]), timeout=120)
     assert refresh.state == "succeeded", refresh.error
     assert time.monotonic() - started < 60
     mine = {(s, t, k) for s, t, k, _ in active_edges(empty_graph, db) if s == "NEW-1"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from affinity.settings import Settings
+from stores.dispatch import redact_url
 from stores.versions import gate_allows
 from workers.app import create_celery, result_backend_for
-from workers.jobs import redact_url
 from workers.pipeline import STEPS, retrain_canvas
 
 

@@ -6,14 +6,13 @@ from typing import Any
 
 from affinity.db import connect
 from affinity.settings import get_settings
-from workers import jobs
+from stores import jobs
+from stores.dispatch import REFRESH_TASK
 from workers.app import app
 from workers.runner import TRANSIENT_ERRORS
 
 
-@app.task(
-    name="affinity.gpu.refresh_products", autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, max_retries=5
-)
+@app.task(name=REFRESH_TASK, autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, max_retries=5)
 def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
     from workers.refresh import refresh_products as refresh
 

@@ -1,5 +1,6 @@
-"""Jobs: submission, progress and state, kept as ``(:Job)`` nodes so the API, the CLI and analysts
-all read the same record. Imports no torch: the API submits through here.
+"""Jobs: progress and state, kept as ``(:Job)`` nodes so the API, the CLI and analysts all read the
+same record. Creating a job takes its kind's lock: at most one exclusive job (a retrain) is queued or
+running at a time. Submitting the work for a job is :mod:`stores.dispatch`.
 
 A job's ``updated_at`` doubles as its heartbeat: a queued or running job silent for longer than
 ``job_stale_after_s`` is taken for dead (its worker was killed) and stops blocking new submissions.
@@ -13,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import neo4j
-from celery import Celery
 
 import cypher
-from affinity.db import session_driver
 from affinity.errors import AffinityError
 from affinity.settings import Settings
 
@@ -32,10 +31,6 @@ JOB_STATES = ("queued", "running", "succeeded", "failed")
 
 class JobConflictError(AffinityError):
     """A job of the same kind is already queued or running."""
-
-
-class BrokerUnavailableError(AffinityError):
-    """The Celery broker cannot be reached."""
 
 
 @dataclass(frozen=True)
@@ -151,49 +146,3 @@ def list_jobs(
         LIST, state=state, limit=limit, database_=database, routing_=neo4j.RoutingControl.READ
     ).records
     return [JobInfo.from_record(r["job"]) for r in records]
-
-
-def redact_url(url: str) -> str:
-    """``redis://:secret@host/0`` -> ``redis://***@host/0``: broker URLs may carry a password."""
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return url
-
-
-def ensure_broker(celery: Celery, broker_url: str) -> None:
-    try:
-        with celery.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=3)
-    except Exception as error:
-        raise BrokerUnavailableError(
-            f"the Celery broker at {redact_url(broker_url)} is not reachable ({type(error).__name__}); "
-            "start it with `affinity broker start` or set AFFINITY_BROKER_URL"
-        ) from None
-
-
-def submit_retrain(settings: Settings, options: dict[str, Any]) -> str:
-    """Register a retrain job and enqueue its pipeline; return the job id."""
-    from workers.app import app as celery
-    from workers.pipeline import retrain_canvas
-
-    ensure_broker(celery, settings.broker_url)
-    with session_driver(settings) as driver:
-        job_id = create_job(driver, settings, "retrain", options, exclusive=True)
-        try:
-            retrain_canvas(job_id, celery).apply_async()
-        except Exception as error:
-            finish(driver, settings.neo4j_database, job_id, "failed", error=f"enqueue failed: {error}")
-            raise BrokerUnavailableError(f"could not enqueue the retrain pipeline: {error}") from None
-    return job_id
-
-
-def submit_product_refresh(settings: Settings, product_ids: list[str]) -> str:
-    """Enqueue embedding and associations for new or edited products (no full retrain)."""
-    from workers.app import app as celery
-
-    ensure_broker(celery, settings.broker_url)
-    with session_driver(settings) as driver:
-        job_id = create_job(driver, settings, "refresh", {"product_ids": product_ids}, exclusive=False)
-    celery.send_task("affinity.gpu.refresh_products", args=(job_id, product_ids))
-    return job_id
