@@ -3,32 +3,34 @@
 # returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
 """Model versions: list them, read the active one, activate a version, roll back.
 
-Activation and rollback are :mod:`stores.versions` (the same code as ``affinity model activate``):
-the status flip happens in one transaction, guarded by the evaluation gate. They use the sync
-driver, in a worker thread, because they are rare admin calls.
+Activation and rollback are the plans of :mod:`stores.versions` (the same code as ``affinity model
+activate``): the status flip happens in one transaction, guarded by the evaluation gate. Here they run
+through the request's graph, on the async driver and inside the request's time budget.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import neo4j
 import strawberry
 from strawberry.scalars import JSON
 
-from affinity.db import session_driver
 from affinity.errors import AffinityError
 from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
-from service.graph import Graph, statement
+from service.graph import Graph, Statement, statement
 from service.pagination import check_first
+from stores import versions
 
 __all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
 
 MODEL_VERSIONS = statement("api.model_versions")
 MODEL_VERSIONS_BY_IDS = statement("api.model_versions_by_ids")
+
+T = TypeVar("T")
 
 
 def _json(value: str | None) -> Any:
@@ -120,28 +122,31 @@ class Query:
         return ModelVersion.from_row(records[0]) if records else None
 
 
+async def _run(graph: Graph, plan: versions.Plan[T]) -> T:
+    """A store plan through the request's graph: each statement within what is left of its budget."""
+
+    async def execute(call: versions.Call) -> list[neo4j.Record]:
+        run = graph.write if call.write else graph.read
+        return await run(Statement(call.statement.name, call.statement.text), **call.params)
+
+    return await versions.run_plan_async(execute, plan)
+
+
 async def _change(
     info: ApiInfo, action: str, version: str | None, force: bool
 ) -> ModelChanged | ModelChangeRejected:
-    from stores import versions
-
-    settings = info.context.settings
-
-    def run() -> tuple[str, str | None]:
-        with session_driver(settings) as driver:
-            if action == "activate":
-                assert version is not None
-                previous = versions.activate(driver, settings.neo4j_database, version, force=force)
-                return version, previous
-            before = versions.active(driver, settings.neo4j_database)
-            restored = versions.rollback(driver, settings.neo4j_database)
-            return restored, before.id if before else None
-
+    graph = info.context.graph
     try:
-        active, previous = await asyncio.to_thread(run)
+        if action == "activate":
+            assert version is not None
+            active, previous = version, await _run(graph, versions.activate_plan(version, force=force))
+        else:
+            before = await _run(graph, versions.active_plan())
+            active = await _run(graph, versions.rollback_plan())
+            previous = before.id if before else None
     except AffinityError as error:
         return ModelChangeRejected(message=str(error))
-    (model,) = await load_model_versions(info.context.graph, [active])
+    (model,) = await load_model_versions(graph, [active])
     assert model is not None
     return ModelChanged(model=model, previous=strawberry.ID(previous) if previous else None)
 

@@ -3,29 +3,64 @@
 A version's ``ASSOCIATED`` edges are written while it is a candidate, invisible to readers (they
 follow only the active version's id). Activation flips the statuses in one transaction, so a
 reader sees either the old model or the new one, never half of each.
+
+Listing, activation and rollback are written once, as plans: generators that yield each statement
+to run (a :class:`Call`) and are sent its records. :func:`run_plan` runs a plan on a sync driver (the
+CLI and the workers, through :func:`activate`, :func:`rollback`...); :func:`run_plan_async` runs it
+through the API's async driver, inside a request's time budget (``service/models.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString, TypeVar
 
 import neo4j
 
 import cypher
 from affinity.errors import AffinityError
 
+
+@dataclass(frozen=True)
+class Statement:
+    """A named statement from ``cypher/``, bound at import: the name labels it, the text runs."""
+
+    name: str
+    text: LiteralString
+
+    @classmethod
+    def named(cls, name: str) -> Statement:
+        return cls(name, cypher.query(name))
+
+
+@dataclass(frozen=True)
+class Call:
+    """One statement a plan runs, with its parameters; ``write`` routes it to the writer (the leader of
+    a cluster), where it also sees what the plan's earlier calls wrote."""
+
+    statement: Statement
+    params: dict[str, Any] = field(default_factory=dict)
+    write: bool = False
+
+
+T = TypeVar("T")
+
+#: A store operation as the statements it runs: it yields each :class:`Call`, is sent that call's
+#: records, and returns its result.
+Plan = Generator[Call, list[neo4j.Record], T]
+
+
 CREATE = cypher.query("models.create_version")
 SET_METRICS = cypher.query("models.set_version_metrics")
 CLEAR_EDGES = cypher.query("models.clear_version_edges")
 WRITE_EDGES = cypher.query("models.write_associations")
-COUNT_EDGES = cypher.query("models.count_version_edges")
-ACTIVATE = cypher.query("models.activate_version")
-PREVIOUS = cypher.query("models.previous_version")
+COUNT_EDGES = Statement.named("models.count_version_edges")
+ACTIVATE = Statement.named("models.activate_version")
+PREVIOUS = Statement.named("models.previous_version")
 ACTIVE = cypher.query("models.active_version")
-LIST = cypher.query("models.list_versions")
+LIST = Statement.named("models.list_versions")
 MARK = cypher.query("models.mark_version")
 PRUNABLE = cypher.query("models.prunable_versions")
 
@@ -114,20 +149,45 @@ def write_edges(
     return written
 
 
-def count_edges(driver: neo4j.Driver, database: str, version: str) -> int:
-    records = driver.execute_query(COUNT_EDGES, version=version, database_=database).records
+def run_plan(driver: neo4j.Driver, database: str, plan: Plan[T]) -> T:
+    """Run ``plan`` on a sync driver: each call in its own auto-commit transaction."""
+    try:
+        call = next(plan)
+        while True:
+            records = driver.execute_query(
+                call.statement.text,
+                call.params,
+                database_=database,
+                routing_=neo4j.RoutingControl.WRITE if call.write else neo4j.RoutingControl.READ,
+            ).records
+            call = plan.send(records)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+async def run_plan_async(execute: Callable[[Call], Awaitable[list[neo4j.Record]]], plan: Plan[T]) -> T:
+    """Run ``plan`` with ``execute`` awaiting each call's records (the API's async driver, say)."""
+    try:
+        call = next(plan)
+        while True:
+            call = plan.send(await execute(call))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+def count_edges_plan(version: str) -> Plan[int]:
+    records = yield Call(COUNT_EDGES, {"version": version}, write=True)
     return int(records[0]["edges"])
 
 
-def active(driver: neo4j.Driver, database: str) -> VersionInfo | None:
-    for info in list_versions(driver, database):
-        if info.status == "active":
-            return info
-    return None
+def count_edges(driver: neo4j.Driver, database: str, version: str) -> int:
+    return run_plan(driver, database, count_edges_plan(version))
 
 
-def list_versions(driver: neo4j.Driver, database: str) -> list[VersionInfo]:
-    records = driver.execute_query(LIST, database_=database, routing_=neo4j.RoutingControl.READ).records
+def list_versions_plan() -> Plan[list[VersionInfo]]:
+    records = yield Call(LIST)
     return [
         VersionInfo(
             id=r["id"],
@@ -142,6 +202,21 @@ def list_versions(driver: neo4j.Driver, database: str) -> list[VersionInfo]:
     ]
 
 
+def list_versions(driver: neo4j.Driver, database: str) -> list[VersionInfo]:
+    return run_plan(driver, database, list_versions_plan())
+
+
+def active_plan() -> Plan[VersionInfo | None]:
+    for info in (yield from list_versions_plan()):
+        if info.status == "active":
+            return info
+    return None
+
+
+def active(driver: neo4j.Driver, database: str) -> VersionInfo | None:
+    return run_plan(driver, database, active_plan())
+
+
 def gate_allows(candidate: dict[str, Any], current: dict[str, Any] | None) -> bool:
     """A new version must not score worse than the active one on the gate metric (overall)."""
     if not current:
@@ -153,9 +228,9 @@ def gate_allows(candidate: dict[str, Any], current: dict[str, Any] | None) -> bo
     return new is not None and float(new) >= float(old)
 
 
-def activate(driver: neo4j.Driver, database: str, version: str, force: bool = False) -> str | None:
+def activate_plan(version: str, force: bool = False) -> Plan[str | None]:
     """Make ``version`` the active one in one transaction; return the version it replaced."""
-    known = {v.id: v for v in list_versions(driver, database)}
+    known = {v.id: v for v in (yield from list_versions_plan())}
     if version not in known:
         raise VersionError(f"unknown model version {version!r}")
     target = known[version]
@@ -169,23 +244,33 @@ def activate(driver: neo4j.Driver, database: str, version: str, force: bool = Fa
             f"model version {version!r} scores worse than the active {current.id if current else '-'} "
             f"on {GATE_METRIC}; use --force to activate it anyway"
         )
-    records = driver.execute_query(ACTIVATE, id=version, database_=database).records
+    records = yield Call(ACTIVATE, {"id": version}, write=True)
     if not records:
         raise VersionError(f"model version {version!r} failed and cannot be activated")
     previous = records[0]["previous"]
     return str(previous) if previous is not None else None
 
 
-def rollback(driver: neo4j.Driver, database: str) -> str:
+def activate(driver: neo4j.Driver, database: str, version: str, force: bool = False) -> str | None:
+    """Make ``version`` the active one in one transaction; return the version it replaced."""
+    return run_plan(driver, database, activate_plan(version, force))
+
+
+def rollback_plan() -> Plan[str]:
     """Re-activate the version that was active before the current one; return its id."""
-    records = driver.execute_query(PREVIOUS, database_=database).records
+    records = yield Call(PREVIOUS, write=True)
     if not records:
         raise VersionError("no earlier model version to roll back to")
     previous = str(records[0]["id"])
-    if count_edges(driver, database, previous) == 0:
+    if (yield from count_edges_plan(previous)) == 0:
         raise VersionError(f"model version {previous!r} was pruned; nothing to roll back to")
-    driver.execute_query(ACTIVATE, id=previous, database_=database)
+    yield Call(ACTIVATE, {"id": previous}, write=True)
     return previous
+
+
+def rollback(driver: neo4j.Driver, database: str) -> str:
+    """Re-activate the version that was active before the current one; return its id."""
+    return run_plan(driver, database, rollback_plan())
 
 
 def mark(driver: neo4j.Driver, database: str, version: str, status: str, reason: str = "") -> None:
