@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_O
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY affinity ./affinity
+COPY cli ./cli
 COPY cypher ./cypher
 COPY graph_schema ./graph_schema
 COPY ingest ./ingest
 COPY service ./service
+COPY stores ./stores
 COPY training ./training
 COPY workers ./workers
 COPY data ./data

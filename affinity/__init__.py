@@ -1,1 +1,1 @@
-"""Affinity: shared core (settings, Neo4j access, local services, the CLI)."""
+"""Affinity: the floor every other package stands on: settings, Neo4j access, errors, local servers."""

@@ -328,7 +328,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "affinity.cli.main",
+                "cli.main",
                 "serve",
                 "--port",
                 str(settings.api_port),

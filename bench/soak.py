@@ -158,7 +158,7 @@ def log(message: str) -> None:
 def spawn(args: list[str], name: str) -> subprocess.Popen[bytes]:
     handle = (DATA_DIR / f"{name}.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "affinity.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT,
         stdout=handle,
         stderr=subprocess.STDOUT,

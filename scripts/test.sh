@@ -10,6 +10,6 @@ echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "[test] mypy"
-.venv/bin/mypy affinity cypher graph_schema ingest service training workers
+.venv/bin/mypy affinity cli cypher graph_schema ingest service stores training workers
 echo "[test] pytest"
 .venv/bin/pytest -q -p no:cacheprovider "$@"

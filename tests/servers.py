@@ -88,7 +88,7 @@ class Worker:
     def start(self, extra_env: Mapping[str, str] | None = None) -> None:
         handle = self.log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "affinity.cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
+            [sys.executable, "-m", "cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
             stdout=handle, stderr=subprocess.STDOUT, env={**self.env, **(extra_env or {})},
             start_new_session=True,
         )  # fmt: skip

@@ -46,7 +46,7 @@ def test_graphiql_runs_a_query_in_chromium(seeded: object, settings: Settings, t
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "AFFINITY_ENVIRONMENT": "development"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -179,7 +179,7 @@ def api(seeded: neo4j.Driver, settings: Settings, tmp_path_factory: pytest.TempP
     env = {**os.environ, "AFFINITY_MAX_BODY_BYTES": str(BODY_LIMIT)}
     with log.open("w") as stderr:  # a file, not a pipe: hundreds of log lines must never block the server
         process = subprocess.Popen(
-            [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             text=True,

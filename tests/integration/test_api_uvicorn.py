@@ -23,7 +23,7 @@ __all__ = ["seeded"]
 def test_serve_answers_graphql_health_and_metrics(seeded: object, settings: Settings) -> None:
     base = f"http://127.0.0.1:{settings.api_port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(settings.api_port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(settings.api_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -88,7 +88,7 @@ def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[str
     """`affinity serve` for the servers in ``env``, logging to a file (a pipe could fill and block it)."""
     handle = log.open("a")
     return subprocess.Popen(
-        [sys.executable, "-m", "affinity.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
         stdout=handle, stderr=subprocess.STDOUT, text=True, env={**os.environ, **env},
     )  # fmt: skip
 
@@ -247,7 +247,7 @@ def test_redis_down_reads_work_retrain_refused_worker_reconnects(
 def timed_cli(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "affinity.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         capture_output=True, text=True, env={**os.environ, **env}, timeout=120, check=False,
     )  # fmt: skip
     return done, time.monotonic() - started

@@ -18,7 +18,7 @@ from graph_schema.status import read_status
 
 pytestmark = pytest.mark.integration
 
-AFFINITY = [sys.executable, "-m", "affinity.cli.main"]
+AFFINITY = [sys.executable, "-m", "cli.main"]
 
 
 def run_cli(

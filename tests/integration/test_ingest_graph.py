@@ -91,7 +91,7 @@ def run_ingest(driver: neo4j.Driver, settings: Settings, *paths: Path, **options
 def cli(*args: str, **env: str) -> subprocess.Popen[str]:
     # The session fixtures put the test servers' AFFINITY_* variables in os.environ.
     return subprocess.Popen(
-        [sys.executable, "-m", "affinity.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -110,7 +110,7 @@ def test_observe_is_idempotent_and_incremental(
 
 def test_observe_from_the_cli(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:
     ingest_paths(empty_graph, settings.neo4j_database, [shop(tmp_path / "a", ORDERS)], batch_size=100)
-    command = [sys.executable, "-m", "affinity.cli.main", "associations", "observe", "--min-support", "2"]
+    command = [sys.executable, "-m", "cli.main", "associations", "observe", "--min-support", "2"]
     first = subprocess.run(command, env=os.environ, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "4 baskets, 2 product pairs, 4 BOUGHT_WITH edges" in first.stdout

@@ -95,7 +95,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
 
     # 4. Rollback restores the first version's edges exactly.
     rolled = subprocess.run(
-        [sys.executable, "-m", "affinity.cli.main", "model", "rollback"],
+        [sys.executable, "-m", "cli.main", "model", "rollback"],
         capture_output=True,
         text=True,
         check=False,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from affinity.cli.main import app
+from cli.main import app
 from tests.unit.test_ingest_online_retail import RAW
 
 runner = CliRunner()

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from affinity.cli.common import command, console, load_settings
 from affinity.db import connect
 from affinity.settings import Environment
+from cli.common import command, console, load_settings
 
 app = typer.Typer(help="The GraphQL API.")
 

@@ -15,8 +15,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 import cypher
-from affinity.cli.common import command, console, load_settings
 from affinity.db import session_driver
+from cli.common import command, console, load_settings
 from ingest.associations import observe as observe_associations
 from ingest.online_retail import load_online_retail, write_dataset
 from ingest.pipeline import ingest_paths

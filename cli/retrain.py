@@ -8,10 +8,10 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from affinity.cli.common import command, console, load_settings
 from affinity.db import session_driver
 from affinity.errors import AffinityError
 from affinity.settings import Settings
+from cli.common import command, console, load_settings
 from stores import dispatch, jobs
 from workers.pipeline import STEPS
 

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from affinity.cli.common import command, load_settings
+from cli.common import command, load_settings
 
 app = typer.Typer(help="Celery workers.")
 

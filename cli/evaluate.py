@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from affinity.cli.common import command, console, load_settings
 from affinity.errors import AffinityError
+from cli.common import command, console, load_settings
 
 app = typer.Typer(help="Offline evaluation against the baselines (docs/evaluation.md).")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from affinity.cli import broker, db, evaluate, ingest, models, retrain, serve, worker
+from cli import broker, db, evaluate, ingest, models, retrain, serve, worker
 
 app = typer.Typer(
     name="affinity",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from affinity.cli.common import command, console, load_settings
 from affinity.db import session_driver
+from cli.common import command, console, load_settings
 from stores import versions
 
 app = typer.Typer(help="Learned model versions: list, activate, roll back, prune.", no_args_is_help=True)

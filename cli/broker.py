@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from affinity import redis_server
-from affinity.cli.common import command, console, load_settings
+from cli.common import command, console, load_settings
 
 app = typer.Typer(help="The Celery broker (a local Redis).", no_args_is_help=True)
 

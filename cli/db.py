@@ -6,8 +6,8 @@ import typer
 from rich.table import Table
 
 from affinity import neo4j_server
-from affinity.cli.common import command, console, load_settings
 from affinity.db import session_driver
+from cli.common import command, console, load_settings
 from graph_schema import migrate as apply_migrations
 from graph_schema.status import read_status
 
