@@ -34,11 +34,11 @@ from graph_schema.status import SchemaStatus
 from service.auth import API_KEY_HEADER, authenticate, key_from_headers
 from service.context import ApiContext, AppServices
 from service.db import connect_async
-from service.embedding import LocalTextEmbedder, TextEmbedder
-from service.graph import Graph
+from service.embedding import LocalTextEncoder, TextEncoder
 from service.limits import BodySizeLimit, parse_request_json
 from service.logs import configure_logging
 from service.metrics import CONTENT_TYPE_LATEST, HTTP_REQUESTS, render
+from service.query_runner import Graph
 from service.schema import build_schema
 
 __all__ = ["create_app", "serve_app"]
@@ -163,12 +163,12 @@ def create_app(
     settings: Settings | None = None,
     *,
     driver: neo4j.AsyncDriver | None = None,
-    embedder: TextEmbedder | None = None,
+    embedder: TextEncoder | None = None,
 ) -> Starlette:
     """The API for ``settings`` (default: from the environment). Pass ``driver`` to share one (tests,
     benchmarks); otherwise the app connects in its lifespan and closes the driver on shutdown."""
     settings = settings or get_settings()
-    services = AppServices(settings=settings, driver=driver, embedder=embedder or LocalTextEmbedder(settings))
+    services = AppServices(settings=settings, driver=driver, embedder=embedder or LocalTextEncoder(settings))
     development = settings.environment is Environment.development
     graphql = AffinityGraphQL(services, graphql_ide="graphiql" if development else None)
 

@@ -21,8 +21,8 @@ import strawberry
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import ApiError, ErrorCode, NotFoundError
-from service.graph import Graph, statement
 from service.pagination import check_first
+from service.query_runner import Graph, statement
 
 if TYPE_CHECKING:
     from service.products import Product

@@ -1,7 +1,7 @@
 """The per-request context: who calls, the request's graph access, and fresh DataLoaders.
 
 Loaders are created on first use within a request and dropped with it, so no cache leaks between
-requests or callers. A batch function takes the request's :class:`~service.graph.Graph` and the keys
+requests or callers. A batch function takes the request's :class:`~service.query_runner.Graph` and the keys
 gathered in one tick of the event loop, and answers them in one Cypher round trip:
 
     async def load_tags(graph: Graph, ids: list[str]) -> list[list[str]]: ...
@@ -23,8 +23,8 @@ from strawberry.dataloader import DataLoader
 
 from affinity.settings import Settings
 from service.auth import Caller
-from service.embedding import TextEmbedder
-from service.graph import Graph
+from service.embedding import TextEncoder
+from service.query_runner import Graph
 
 __all__ = ["ApiContext", "ApiInfo", "AppServices", "BatchFn"]
 
@@ -40,7 +40,7 @@ class AppServices:
 
     settings: Settings
     driver: Any  # neo4j.AsyncDriver; Any so tests can hand in their own
-    embedder: TextEmbedder
+    embedder: TextEncoder
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
 

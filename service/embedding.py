@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from affinity.settings import Settings
 from service.errors import UnavailableError
 
-__all__ = ["LocalTextEmbedder", "TextEmbedder", "embedding_available"]
+__all__ = ["LocalTextEncoder", "TextEncoder", "embedding_available"]
 
 
-class TextEmbedder(Protocol):
+class TextEncoder(Protocol):
+    """What the API needs to search by free text: one text in, its unit vector out."""
+
     async def embed(self, text: str, wait_s: float) -> list[float]:
         """The unit vector of ``text``; wait at most ``wait_s`` for the encoder to be ready."""
         ...
@@ -33,7 +35,7 @@ def embedding_available() -> bool:
     )
 
 
-class LocalTextEmbedder:
+class LocalTextEncoder:
     """Loads the text encoder once, on first use, in a worker thread; embeds one text per call.
 
     Loading takes seconds; a request that arrives while it loads waits for what is left of its

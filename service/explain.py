@@ -21,8 +21,8 @@ from service.associations import AssociationKind
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import NotFoundError
-from service.graph import statement
 from service.products import Product, load_products
+from service.query_runner import statement
 
 __all__ = ["Explanation", "PathStep", "Query", "StepKind", "steps_from_path"]
 

@@ -22,9 +22,9 @@ from affinity.errors import AffinityError
 from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, NotFoundError
-from service.graph import Graph, statement
-from service.models import ModelVersion, load_model_versions
+from service.model_versions import ModelVersion, load_model_versions
 from service.pagination import check_first
+from service.query_runner import Graph, statement
 from stores import dispatch
 
 __all__ = ["Job", "JobState", "Mutation", "Query", "load_jobs"]

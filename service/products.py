@@ -21,8 +21,8 @@ from service.associations import Association, AssociationKind, resolve_associati
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError, NotFoundError
-from service.graph import Graph, statement
 from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from service.query_runner import Graph, statement
 
 __all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
 

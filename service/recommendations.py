@@ -27,9 +27,9 @@ from service.associations import EvidenceSource
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError
-from service.graph import Graph, statement
 from service.pagination import check_first
 from service.products import Product
+from service.query_runner import Graph, statement
 
 __all__ = ["Query", "Recommendation", "RecommendationStrategy", "Recommendations", "diversify"]
 

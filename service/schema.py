@@ -20,7 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from affinity.settings import Environment, Settings
-from service import associations, explain, ingest, jobs, models, products, recommendations
+from service import associations, explain, ingest, jobs, model_versions, products, recommendations
 from service.errors import MaskUnexpectedErrors
 from service.metrics import MetricsExtension
 
@@ -33,12 +33,12 @@ Query = merge_types(
         associations.Query,
         recommendations.Query,
         explain.Query,
-        models.Query,
+        model_versions.Query,
         jobs.Query,
     ),
 )
 Query.__doc__ = "Read the product graph: products, associations, recommendations, explanations, models, jobs."
-Mutation = merge_types("Mutation", (ingest.Mutation, jobs.Mutation, models.Mutation))
+Mutation = merge_types("Mutation", (ingest.Mutation, jobs.Mutation, model_versions.Mutation))
 Mutation.__doc__ = (
     "Write: ingest records, start a retrain, activate or roll back a model version (admin scope)."
 )

@@ -7,7 +7,7 @@ reader sees either the old model or the new one, never half of each.
 Listing, activation and rollback are written once, as plans: generators that yield each statement
 to run (a :class:`Call`) and are sent its records. :func:`run_plan` runs a plan on a sync driver (the
 CLI and the workers, through :func:`activate`, :func:`rollback`...); :func:`run_plan_async` runs it
-through the API's async driver, inside a request's time budget (``service/models.py``).
+through the API's async driver, inside a request's time budget (``service/model_versions.py``).
 """
 
 from __future__ import annotations

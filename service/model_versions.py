@@ -21,8 +21,8 @@ from strawberry.scalars import JSON
 from affinity.errors import AffinityError
 from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
-from service.graph import Graph, Statement, statement
 from service.pagination import check_first
+from service.query_runner import Graph, Statement, statement
 from stores import versions
 
 __all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
