@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import broker, db, evaluate, ingest, models, retrain, serve, worker
+from cli import broker, db, ingest, model_versions, offline_eval, retrain, serve, worker
 
 app = typer.Typer(
     name="affinity",
@@ -18,10 +18,10 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(serve.app, name="serve")
 app.add_typer(retrain.app, name="retrain")
 app.add_typer(retrain.job_app, name="job")
-app.add_typer(models.app, name="model")
+app.add_typer(model_versions.app, name="model")
 app.add_typer(ingest.ingest_app, name="ingest")
 app.add_typer(ingest.associations_app, name="associations")
-app.add_typer(evaluate.app, name="eval")
+app.add_typer(offline_eval.app, name="eval")
 
 
 if __name__ == "__main__":  # pragma: no cover

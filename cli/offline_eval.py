@@ -31,7 +31,7 @@ def _date(value: str | None) -> datetime | None:
 
 @app.callback(invoke_without_command=True)
 @command
-def evaluate(
+def offline_eval(
     data: Annotated[
         Path | None,
         typer.Option(
