@@ -49,7 +49,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from affinity import neo4j_server, redis_server  # noqa: E402
+from affinity.db import connect  # noqa: E402
+from affinity.neo4j_server import read_pid_file  # noqa: E402
+from affinity.settings import Settings, get_settings  # noqa: E402
 from bench.common import free_port, isolate, machine  # noqa: E402
+from graph_schema import migrate  # noqa: E402
+from stores import dispatch, jobs  # noqa: E402
 
 WINDOW_S = 30.0
 MIX: tuple[tuple[str, float], ...] = (("associations", 0.5), ("recommendations", 0.3), ("search", 0.2))
@@ -93,33 +102,30 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-ARGS = parse_args()
-RUN_DIR = isolate("soak", heap="1g", pagecache="512m")
-DATA_DIR = ARGS.data_dir.resolve() if ARGS.data_dir else RUN_DIR
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-REDIS, API = free_port(), free_port()
-os.environ.update(
-    {
-        "AFFINITY_DATA_DIR": str(DATA_DIR),
-        "AFFINITY_MODEL_DIR": str(DATA_DIR / "models"),
-        "AFFINITY_REDIS_PORT": str(REDIS),
-        "AFFINITY_BROKER_URL": f"redis://127.0.0.1:{REDIS}/0",
-        "AFFINITY_API_PORT": str(API),
-        "AFFINITY_WORKER_NICE": str(ARGS.worker_nice),
-    }
-)
-if ARGS.worker_threads:
-    os.environ["AFFINITY_WORKER_THREADS"] = str(ARGS.worker_threads)
+#: Set by :func:`main` (from the command line), so importing this module changes nothing.
+ARGS = argparse.Namespace()
+DATA_DIR = Path()
 
-import httpx  # noqa: E402
-import psutil  # noqa: E402
 
-from affinity import neo4j_server, redis_server  # noqa: E402
-from affinity.db import connect  # noqa: E402
-from affinity.neo4j_server import read_pid_file  # noqa: E402
-from affinity.settings import Settings, get_settings  # noqa: E402
-from graph_schema import migrate  # noqa: E402
-from stores import dispatch, jobs  # noqa: E402
+def configure(args: argparse.Namespace) -> Path:
+    """Isolated servers on free ports for this run: the AFFINITY_* variables; returns the data dir."""
+    run_dir = isolate("soak", heap="1g", pagecache="512m")
+    data_dir = args.data_dir.resolve() if args.data_dir else run_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    redis, api = free_port(), free_port()
+    os.environ.update(
+        {
+            "AFFINITY_DATA_DIR": str(data_dir),
+            "AFFINITY_MODEL_DIR": str(data_dir / "models"),
+            "AFFINITY_REDIS_PORT": str(redis),
+            "AFFINITY_BROKER_URL": f"redis://127.0.0.1:{redis}/0",
+            "AFFINITY_API_PORT": str(api),
+            "AFFINITY_WORKER_NICE": str(args.worker_nice),
+        }
+    )
+    if args.worker_threads:
+        os.environ["AFFINITY_WORKER_THREADS"] = str(args.worker_threads)
+    return data_dir
 
 
 @dataclass(slots=True)
@@ -705,6 +711,9 @@ def _terminated(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
+    global ARGS, DATA_DIR
+    ARGS = parse_args()
+    DATA_DIR = configure(ARGS)
     signal.signal(signal.SIGTERM, _terminated)
     get_settings.cache_clear()
     settings = get_settings()
