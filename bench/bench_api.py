@@ -47,9 +47,9 @@ from graph_schema import migrate  # noqa: E402
 from service.db import connect_async  # noqa: E402
 
 SEED = cypher.query("testing.api_seed")
-ASSOCIATIONS = cypher.query("api.associations_learned")
-SEEDS_CUSTOMER = cypher.query("api.recommendation_seeds_customer")
-RECOMMEND = cypher.query("api.recommend_learned")
+ASSOCIATIONS = cypher.query("associations.learned")
+SEEDS_CUSTOMER = cypher.query("recommendations.seeds_customer")
+RECOMMEND = cypher.query("recommendations.learned")
 
 GQL_ASSOCIATIONS = """query Associations($id: ID!) { associations(productId: $id, first: 10) {
   product { id title price } score rank } }"""

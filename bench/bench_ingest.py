@@ -54,7 +54,7 @@ CLEAR_EDGES = cypher.query("associations.clear")
 NAIVE_LINE = cypher.query("ingest.naive_upsert_order_line")
 NAIVE_EDGE = cypher.query("associations.naive_create_edge")
 IN_CYPHER = cypher.query("associations.compute_in_cypher")
-REPLACE_EDGES = cypher.query("associations.replace_edges")
+REPLACE_EDGES = cypher.query("associations.replace_observed")
 
 
 def _auto(driver: neo4j.Driver, settings: Settings, statement: Any) -> None:

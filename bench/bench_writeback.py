@@ -24,7 +24,7 @@ import cypher  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
 from workers import versions  # noqa: E402
 
-NAIVE = cypher.query("models.write_associations")
+NAIVE = cypher.query("associations.write_learned")
 
 
 def edge_rows(products: int, k: int, seed: int = 0) -> list[dict[str, object]]:

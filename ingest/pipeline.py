@@ -21,7 +21,7 @@ from ingest.writer import Outcome, Progress, write_dataset
 
 __all__ = ["IngestResult", "graph_lookup", "ingest_paths", "load_dataset"]
 
-EXISTING_IDS = cypher.query("api.existing_ids")
+EXISTING_IDS = cypher.query("ingest.existing_ids")
 
 # Rejected records are counted per input kind; the summary names them by the graph's node kind.
 _SUMMARY_KIND = {

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Association", "AssociationExplanation", "AssociationKind", "Query", "resolve_associations"]
 
-ASSOCIATIONS_LEARNED = statement("api.associations_learned")
-ASSOCIATIONS_OBSERVED = statement("api.associations_observed")
-EXPLANATIONS = statement("api.association_explanations")
+ASSOCIATIONS_LEARNED = statement("associations.learned")
+ASSOCIATIONS_OBSERVED = statement("associations.observed")
+EXPLANATIONS = statement("associations.explanations")
 
 
 @strawberry.enum(description="Which associations to follow.")

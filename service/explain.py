@@ -26,7 +26,7 @@ from service.products import Product, load_products
 
 __all__ = ["Explanation", "PathStep", "Query", "StepKind", "steps_from_path"]
 
-EXPLAIN_PATH = statement("api.explain_path")
+EXPLAIN_PATH = statement("associations.explain_path")
 
 
 @strawberry.enum(description="The evidence one step of a path stands on.")

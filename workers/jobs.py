@@ -20,9 +20,9 @@ from affinity.db import session_driver
 from affinity.errors import AffinityError
 from affinity.settings import Settings
 
-CREATE = cypher.query("jobs.create_job")
-UPDATE = cypher.query("jobs.update_job")
-FINISH = cypher.query("jobs.finish_job")
+CREATE = cypher.query("jobs.create")
+UPDATE = cypher.query("jobs.update")
+FINISH = cypher.query("jobs.finish")
 STEP_DONE = cypher.query("jobs.record_step")
 GET = cypher.query("jobs.get_job")
 LIST = cypher.query("jobs.list_jobs")

@@ -25,7 +25,7 @@ from training.split import TimeSplit
 from workers import versions
 from workers.runner import StepContext
 
-EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")
+EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
 
 SNAPSHOT_FILE = "snapshot.pkl"

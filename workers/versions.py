@@ -17,17 +17,17 @@ import neo4j
 import cypher
 from affinity.errors import AffinityError
 
-CREATE = cypher.query("models.create_version")
-SET_METRICS = cypher.query("models.set_version_metrics")
-CLEAR_EDGES = cypher.query("models.clear_version_edges")
-WRITE_EDGES = cypher.query("models.write_associations")
-COUNT_EDGES = cypher.query("models.count_version_edges")
-ACTIVATE = cypher.query("models.activate_version")
-PREVIOUS = cypher.query("models.previous_version")
+CREATE = cypher.query("model_versions.create")
+SET_METRICS = cypher.query("model_versions.set_metrics")
+CLEAR_EDGES = cypher.query("associations.clear_learned")
+WRITE_EDGES = cypher.query("associations.write_learned")
+COUNT_EDGES = cypher.query("associations.count_learned")
+ACTIVATE = cypher.query("model_versions.activate")
+PREVIOUS = cypher.query("model_versions.previous")
 ACTIVE = cypher.query("models.active_version")
 LIST = cypher.query("models.list_versions")
-MARK = cypher.query("models.mark_version")
-PRUNABLE = cypher.query("models.prunable_versions")
+MARK = cypher.query("model_versions.mark")
+PRUNABLE = cypher.query("model_versions.prunable")
 
 #: The metric that decides whether a new version may replace the active one.
 GATE_METRIC = "ndcg"

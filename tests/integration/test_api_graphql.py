@@ -440,7 +440,7 @@ def test_nested_associations_batch_into_one_round_trip_per_level(client: TestCli
     )
     assert response.status_code == 200 and not response.json().get("errors")
     metrics = client.get("/metrics").text
-    for name in ("api.associations_observed", "api.product_tags", "api.association_explanations"):
+    for name in ("associations.observed", "products.tags", "associations.explanations"):
         assert f'statement="{name}"' in metrics
 
 
@@ -717,7 +717,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert 'affinity_api_request_seconds_count{operation="Lookup",type="query"}' in metrics.text
-    assert 'affinity_api_neo4j_seconds_count{statement="api.product_by_ids"}' in metrics.text
+    assert 'affinity_api_neo4j_seconds_count{statement="products.by_ids"}' in metrics.text
     assert "affinity_api_errors_total" in metrics.text
 
 

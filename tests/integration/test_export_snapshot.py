@@ -21,7 +21,7 @@ from training.snapshot import CatalogueSnapshot, from_dataset_dir, from_neo4j
 pytestmark = pytest.mark.integration
 
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
-EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")
+EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 
 
 def test_export_equals_the_files(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
-from graph_schema import REQUIRED_CONSTRAINTS, migrate
+from graph_schema import REQUIRED_CONSTRAINTS, VECTOR_INDEX, migrate
 from graph_schema.status import read_status
 
 pytestmark = pytest.mark.integration
@@ -75,7 +75,7 @@ def test_vector_index_returns_products_in_cosine_order(empty_graph: neo4j.Driver
     ids: list[str] = []
     while time.monotonic() < deadline:
         records = empty_graph.execute_query(
-            cypher.query("products.similar_by_vector"), k=3, vector=base, database_=db
+            cypher.query("products.similar_by_vector"), index=VECTOR_INDEX, first=3, vector=base, database_=db
         ).records
         ids = [r["id"] for r in records]
         if len(ids) == 3:

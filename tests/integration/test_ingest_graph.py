@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 GRAPH_NODES = cypher.query("testing.graph_nodes")
 GRAPH_RELATIONSHIPS = cypher.query("testing.graph_relationships")
-PRODUCT_REVIEWS = cypher.query("export.reviews")
+PRODUCT_REVIEWS = cypher.query("products.export_reviews")
 ORDER_CONTENTS = cypher.query("testing.order_contents")
 PRODUCT_LINKS = cypher.query("testing.product_links")
 COUNT_ORDERS = cypher.query("testing.count_orders")
