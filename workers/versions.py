@@ -24,8 +24,7 @@ WRITE_EDGES = cypher.query("associations.write_learned")
 COUNT_EDGES = cypher.query("associations.count_learned")
 ACTIVATE = cypher.query("model_versions.activate")
 PREVIOUS = cypher.query("model_versions.previous")
-ACTIVE = cypher.query("models.active_version")
-LIST = cypher.query("models.list_versions")
+LIST = cypher.query("model_versions.list")
 MARK = cypher.query("model_versions.mark")
 PRUNABLE = cypher.query("model_versions.prunable")
 
@@ -127,7 +126,9 @@ def active(driver: neo4j.Driver, database: str) -> VersionInfo | None:
 
 
 def list_versions(driver: neo4j.Driver, database: str) -> list[VersionInfo]:
-    records = driver.execute_query(LIST, database_=database, routing_=neo4j.RoutingControl.READ).records
+    records = driver.execute_query(
+        LIST, ids=None, status=None, first=None, database_=database, routing_=neo4j.RoutingControl.READ
+    ).records
     return [
         VersionInfo(
             id=r["id"],
