@@ -45,8 +45,9 @@ from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import migrate  # noqa: E402
 from service.db import connect_async  # noqa: E402
+from tests.statements import TEST_CYPHER  # noqa: E402
 
-SEED = cypher.query("testing.api_seed")
+SEED = TEST_CYPHER.query("api_seed")
 ASSOCIATIONS = cypher.query("associations.learned")
 SEEDS_CUSTOMER = cypher.query("recommendations.seeds_customer")
 RECOMMEND = cypher.query("recommendations.learned")
@@ -58,7 +59,7 @@ GQL_RECOMMENDATIONS = """query Recommend($id: ID!) { recommendations(customerId:
 
 
 def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
-    """Batches for ``testing.api_seed``: products, customers and orders, BOUGHT_WITH, one active model."""
+    """Batches for ``api_seed`` (tests/cypher/): products, customers, orders, BOUGHT_WITH, an active model."""
     ids = [f"P{i:05d}" for i in range(products)]
     categories = [{"id": f"c{i}", "name": f"Category {i}", "parent": None} for i in range(20)]
     rows = [

@@ -24,7 +24,7 @@ import difflib
 from pathlib import Path
 from typing import LiteralString
 
-__all__ = ["CYPHER_DIR", "Catalogue", "UnknownQueryError", "all_names", "query"]
+__all__ = ["CATALOGUE", "CYPHER_DIR", "Catalogue", "UnknownQueryError", "all_names", "query"]
 
 CYPHER_DIR = Path(__file__).resolve().parent
 
@@ -73,14 +73,15 @@ class Catalogue:
         return text
 
 
-_PACKAGE = Catalogue(CYPHER_DIR)
+#: The production statements: this package.
+CATALOGUE = Catalogue(CYPHER_DIR)
 
 
 def all_names() -> list[str]:
     """The names of the production statements (this package)."""
-    return _PACKAGE.names()
+    return CATALOGUE.names()
 
 
 def query(name: str) -> LiteralString:
     """The production statement called ``name`` (see :meth:`Catalogue.query`)."""
-    return _PACKAGE.query(name)
+    return CATALOGUE.query(name)

@@ -13,15 +13,15 @@ import neo4j
 import pytest
 from starlette.testclient import TestClient
 
-import cypher
 from affinity.settings import Settings
 from service.app import create_app
+from tests.statements import TEST_CYPHER
 from workers.versions import GATE_METRIC
 
 pytestmark = pytest.mark.integration
 
-SEED = cypher.query("testing.api_seed")
-CLEAR = cypher.query("testing.clear_data")
+SEED = TEST_CYPHER.query("api_seed")
+CLEAR = TEST_CYPHER.query("clear_data")
 
 READ = {"X-API-Key": "dev-read-key"}
 ADMIN = {"X-API-Key": "dev-admin-key"}
