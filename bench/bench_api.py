@@ -43,7 +43,7 @@ import cypher  # noqa: E402
 from affinity import neo4j_server  # noqa: E402
 from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
-from graph_schema import migrate  # noqa: E402
+from graph_schema import AssociationKind, migrate  # noqa: E402
 from service.db import connect_async  # noqa: E402
 from tests.statements import TEST_CYPHER  # noqa: E402
 
@@ -104,7 +104,7 @@ def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
                     "source": pid,
                     "target": other,
                     "version": "bench",
-                    "kind": "complement",
+                    "kind": AssociationKind.COMPLEMENT.value,
                     "score": round(1 - rank / 25, 3),
                     "rank": rank,
                 }
@@ -194,7 +194,13 @@ async def measure(
 
     async def direct_associations(pid: str) -> None:
         await driver.execute_query(
-            ASSOCIATIONS, ids=[pid], kind="complement", first=10, min_score=0.0, routing_=read, database_=db
+            ASSOCIATIONS,
+            ids=[pid],
+            kind=AssociationKind.COMPLEMENT.value,
+            first=10,
+            min_score=0.0,
+            routing_=read,
+            database_=db,
         )
 
     async def direct_recommendations(cid: str) -> None:

@@ -22,6 +22,7 @@ isolate("writeback")
 
 import cypher  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
+from graph_schema import AssociationKind  # noqa: E402
 from tests.statements import TEST_CYPHER  # noqa: E402
 from workers import versions  # noqa: E402
 
@@ -40,7 +41,7 @@ def edge_rows(products: int, k: int, seed: int = 0) -> list[dict[str, object]]:
                         "target": f"P{j}",
                         "score": 1.0 / rank,
                         "rank": rank,
-                        "kind": "complement",
+                        "kind": AssociationKind.COMPLEMENT.value,
                     }
                 )
     return rows
