@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from affinity.settings import Settings
+from graph_schema import EMBEDDING_DIMENSIONS
 from service.app import create_app
 from tests.statements import TEST_CYPHER
 from workers.versions import GATE_METRIC
@@ -28,7 +29,7 @@ ADMIN = {"X-API-Key": "dev-admin-key"}
 
 
 def _vector(*hot: tuple[int, float]) -> list[float]:
-    v = [0.0] * 384
+    v = [0.0] * EMBEDDING_DIMENSIONS
     for index, value in hot:
         v[index] = value
     norm = math.sqrt(sum(x * x for x in v))
