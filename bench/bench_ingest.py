@@ -44,7 +44,7 @@ from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import migrate  # noqa: E402
 from ingest.associations import _read_baskets, count_pairs, edges_by_product, observe  # noqa: E402
-from ingest.online_retail import load_online_retail, write_dataset  # noqa: E402
+from ingest.online_retail import load_online_retail, write_input_files  # noqa: E402
 from ingest.pipeline import graph_lookup, ingest_paths, load_dataset  # noqa: E402
 from ingest.records import format_ts  # noqa: E402
 from tests.statements import TEST_CYPHER  # noqa: E402
@@ -365,7 +365,7 @@ def main() -> None:
     settings = get_settings()
     conversion, data = _timed(lambda: load_online_retail(settings.dataset_path))
     dataset = RUN_DIR / "online-retail"
-    write_dataset(data, dataset)
+    write_input_files(data, dataset)
     print(f"converted in {conversion:.1f} s", flush=True)
     neo4j_server.start(settings)
     try:

@@ -17,7 +17,7 @@ from affinity.errors import AffinityError, ValidationFailedError
 from ingest.readers import Problem, UnknownFileKindError, discover, read_file
 from ingest.records import RecordKind
 from ingest.validation import Dataset, GraphLookup, validate
-from ingest.writer import Outcome, Progress, write_dataset
+from ingest.writer import Outcome, Progress, write_to_graph
 
 __all__ = ["IngestResult", "graph_lookup", "ingest_paths", "load_dataset"]
 
@@ -86,7 +86,7 @@ def ingest_paths(
             "(fix them, or pass --skip-invalid to ingest the valid ones)",
             [str(problem) for problem in dataset.problems],
         )
-    outcomes = write_dataset(driver, database, dataset, batch_size, progress)
+    outcomes = write_to_graph(driver, database, dataset, batch_size, progress)
     for kind, rejected in dataset.rejected.items():
         outcomes[_SUMMARY_KIND[kind]].rejected += rejected
     return IngestResult(

@@ -25,7 +25,7 @@ from graph_schema import Label
 from ingest.records import CustomerRecord, ProductRecord, ReviewRecord, content_hash, format_ts
 from ingest.validation import Dataset, Order
 
-__all__ = ["KINDS", "Outcome", "Progress", "category_id", "category_rows", "write_dataset"]
+__all__ = ["KINDS", "Outcome", "Progress", "category_id", "category_rows", "write_to_graph"]
 
 UPSERT_CATEGORIES = cypher.query("ingest.upsert_categories")
 UPSERT_PRODUCTS = cypher.query("ingest.upsert_products")
@@ -168,7 +168,7 @@ def _stored_hashes(session: neo4j.Session, label: Label, ids: list[str]) -> dict
     return {record["id"]: record["hash"] for record in result}
 
 
-def write_dataset(
+def write_to_graph(
     driver: neo4j.Driver,
     database: str,
     dataset: Dataset,
