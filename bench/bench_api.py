@@ -266,8 +266,8 @@ def report(results: dict[str, Any], args: argparse.Namespace, seconds_seeding: f
         "duration; the two ways alternate run by run.",
         "",
         "- **direct**: the named Cypher through one `neo4j.AsyncDriver` (associations: "
-        "`api.associations_learned`; recommendations: `api.recommendation_seeds_customer` then "
-        "`api.recommend_learned`).",
+        "`associations.learned`; recommendations: `recommendations.seeds_customer` then "
+        "`recommendations.learned`).",
         "- **graphql**: the GraphQL query over HTTP to one uvicorn worker (`affinity serve`): API key, "
         "limits, DataLoaders, metrics and JSON request logs included; the same statements, plus the "
         "request and the response.",

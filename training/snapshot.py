@@ -317,10 +317,11 @@ def from_neo4j(
 ) -> CatalogueSnapshot:
     """Export the catalogue and the baskets in ``[since, until)`` from Neo4j in batches.
 
-    Uses ``export.products`` (products with tags and category path), ``export.reviews`` (the newest
-    ``max_reviews_per_product`` review texts per product) and ``export.baskets`` (orders with their
-    distinct products and customer), each paged by id with ``batch_size`` rows per round trip.
-    ``driver`` is a ``neo4j.Driver``; reads run with ``execute_query`` against ``database``.
+    Uses ``products.export_page`` (products with tags and category path), ``products.export_reviews``
+    (the newest ``max_reviews_per_product`` review texts per product) and ``orders.export_baskets``
+    (orders with their distinct products and customer), each paged by id with ``batch_size`` rows
+    per round trip. ``driver`` is a ``neo4j.Driver``; reads run with ``execute_query`` against
+    ``database``.
     """
     reviews: dict[str, list[str]] = {}
     for rows in _paged(

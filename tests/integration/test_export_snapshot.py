@@ -1,4 +1,4 @@
-"""The training export (`cypher/export/`) against a real Neo4j filled by the real ingest.
+"""The training export (`export_*` statements in `cypher/`) against a real Neo4j filled by the real ingest.
 
 The same files read directly (`from_dataset_dir`) and exported back out of the graph
 (`from_neo4j`, with small pages so keyset pagination runs over several batches) must give the same
