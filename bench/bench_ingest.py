@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from bench.common import isolate, machine  # noqa: E402
+from bench.common import BENCH_CYPHER, isolate, machine  # noqa: E402
 
 RUN_DIR = isolate("ingest")
 
@@ -44,17 +44,18 @@ from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import migrate  # noqa: E402
 from ingest.associations import _read_baskets, count_pairs, edges_by_product, observe  # noqa: E402
-from ingest.online_retail import load_online_retail, write_dataset  # noqa: E402
+from ingest.online_retail import load_online_retail, write_input_files  # noqa: E402
 from ingest.pipeline import graph_lookup, ingest_paths, load_dataset  # noqa: E402
 from ingest.records import format_ts  # noqa: E402
+from tests.statements import TEST_CYPHER  # noqa: E402
 
-CLEAR_DATA = cypher.query("testing.clear_data")
-CLEAR_ORDERS = cypher.query("ingest.clear_orders")
-CLEAR_EDGES = cypher.query("associations.clear")
-NAIVE_LINE = cypher.query("ingest.naive_upsert_order_line")
-NAIVE_EDGE = cypher.query("associations.naive_create_edge")
-IN_CYPHER = cypher.query("associations.compute_in_cypher")
-REPLACE_EDGES = cypher.query("associations.replace_edges")
+CLEAR_DATA = TEST_CYPHER.query("clear_data")
+CLEAR_ORDERS = BENCH_CYPHER.query("clear_orders")
+CLEAR_EDGES = BENCH_CYPHER.query("clear_observed")
+NAIVE_LINE = BENCH_CYPHER.query("naive_upsert_order_line")
+NAIVE_EDGE = BENCH_CYPHER.query("naive_create_edge")
+IN_CYPHER = BENCH_CYPHER.query("compute_in_cypher")
+REPLACE_EDGES = cypher.query("associations.replace_observed")
 
 
 def _auto(driver: neo4j.Driver, settings: Settings, statement: Any) -> None:
@@ -64,7 +65,7 @@ def _auto(driver: neo4j.Driver, settings: Settings, statement: Any) -> None:
 
 
 def _clear(driver: neo4j.Driver, settings: Settings) -> None:
-    # Orders and edges first, in small transactions: testing.clear_data alone (10,000 DETACH DELETEs
+    # Orders and edges first, in small transactions: clear_data alone (10,000 DETACH DELETEs
     # a transaction) exceeds the transaction memory pool on the full data.
     _auto(driver, settings, CLEAR_EDGES)
     _auto(driver, settings, CLEAR_ORDERS)
@@ -364,7 +365,7 @@ def main() -> None:
     settings = get_settings()
     conversion, data = _timed(lambda: load_online_retail(settings.dataset_path))
     dataset = RUN_DIR / "online-retail"
-    write_dataset(data, dataset)
+    write_input_files(data, dataset)
     print(f"converted in {conversion:.1f} s", flush=True)
     neo4j_server.start(settings)
     try:

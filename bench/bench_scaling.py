@@ -64,7 +64,9 @@ import torch  # noqa: E402
 
 from affinity.neo4j_server import paths_for, read_pid  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
+from graph_schema import AssociationKind  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
+from stores import versions  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
 from training.recommender import top_k_dot  # noqa: E402
@@ -73,7 +75,6 @@ from training.snapshot import CatalogueSnapshot, from_neo4j  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import random_embeddings  # noqa: E402
 from training.train import TrainParams, _build_model, embed_nodes, train_epoch  # noqa: E402
-from workers import versions  # noqa: E402
 
 K = 20
 _COLOURS = ("red", "blue", "green", "pink", "white", "black", "gold", "silver", "ivory", "teal")
@@ -215,7 +216,7 @@ def score(
     results: dict[str, Any], n: int, gnn: np.ndarray | None, sources: int, seed: int, neo4j: bool
 ) -> None:
     """Top-K complement candidates (GNN vectors) and substitutes (text cosine) for a sample of sources."""
-    text = random_embeddings(n, 384, seed=seed)
+    text = random_embeddings(n, seed=seed)
     vectors = gnn if gnn is not None else random_embeddings(n, 64, seed=seed + 1)
     sample = np.arange(min(sources, n), dtype=np.int64)
     with stage(results, "score", neo4j) as record:
@@ -242,7 +243,7 @@ def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int, ste
         split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
         data = make_split(snapshot, split)
         ref = split.val_start.timestamp()
-        text = random_embeddings(len(snapshot.products), 384, seed=1)
+        text = random_embeddings(len(snapshot.products), seed=1)
         content = ContentEncoder.fit(snapshot.products, params.max_tags)
         graph = build_graph(snapshot.products, data.fit, ref, text, content, 60.0, params.max_neighbors)
         record.update(
@@ -282,7 +283,7 @@ def write_back(results: dict[str, Any], driver: Any, n: int, cap: int, seed: int
             for j, target in enumerate(targets.tolist()):
                 if made >= cap:
                     return
-                kind = "complement" if j < K else "substitute"
+                kind = (AssociationKind.COMPLEMENT if j < K else AssociationKind.SUBSTITUTE).value
                 rank = j % K + 1
                 yield {
                     "source": f"P{source:07d}",

@@ -40,11 +40,11 @@ def catalogues(sizes: list[int]) -> list[tuple[str, CatalogueSnapshot, np.ndarra
     directory = ROOT / "var" / "datasets" / "online-retail"
     if (directory / "products.jsonl").exists():
         snap = from_dataset_dir(directory)
-        emb = random_embeddings(len(snap.products), 384, seed=1)
+        emb = random_embeddings(len(snap.products), seed=1)
         out.append(("Online Retail", snap, emb))
     for n in sizes:
         snap = make_synthetic_snapshot(n, 4 * n, n_themes=max(10, n // 100), mean_basket=12, seed=n)
-        out.append((f"synthetic {n:,}", snap, random_embeddings(n, 384, seed=n)))
+        out.append((f"synthetic {n:,}", snap, random_embeddings(n, seed=n)))
     return out
 
 

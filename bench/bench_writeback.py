@@ -22,9 +22,11 @@ isolate("writeback")
 
 import cypher  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
-from workers import versions  # noqa: E402
+from graph_schema import AssociationKind  # noqa: E402
+from stores import versions  # noqa: E402
+from tests.statements import TEST_CYPHER  # noqa: E402
 
-NAIVE = cypher.query("models.write_associations")
+NAIVE = cypher.query("associations.write_learned")
 
 
 def edge_rows(products: int, k: int, seed: int = 0) -> list[dict[str, object]]:
@@ -39,7 +41,7 @@ def edge_rows(products: int, k: int, seed: int = 0) -> list[dict[str, object]]:
                         "target": f"P{j}",
                         "score": 1.0 / rank,
                         "rank": rank,
-                        "kind": "complement",
+                        "kind": AssociationKind.COMPLEMENT.value,
                     }
                 )
     return rows
@@ -60,7 +62,7 @@ def main() -> None:
     naive: list[float] = []
     with neo4j_running() as driver:
         products = [{"id": f"P{i}", "title": f"product {i}"} for i in range(args.products)]
-        driver.execute_query(cypher.query("testing.create_products"), rows=products, database_=db)
+        driver.execute_query(TEST_CYPHER.query("create_products"), rows=products, database_=db)
         for run in range(args.runs):
             version = f"bench-{run}"
             versions.create_candidate(driver, db, version, {}, "", job_id=version)

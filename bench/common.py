@@ -15,6 +15,11 @@ from pathlib import Path
 
 import neo4j
 
+import cypher
+
+#: The statements only the benchmarks run (naive baselines, alternatives, clean-ups): bench/cypher/.
+BENCH_CYPHER = cypher.Catalogue(Path(__file__).resolve().parent / "cypher")
+
 
 def free_port() -> int:
     with socket.socket() as sock:

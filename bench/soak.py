@@ -240,13 +240,13 @@ def pids(settings: Settings, api: subprocess.Popen[bytes], worker: subprocess.Po
 def prepare(settings: Settings, worker: subprocess.Popen[bytes]) -> dict[str, Any]:
     """Convert, ingest and observe the shipped data, then one retrain through the worker."""
     from ingest.associations import observe
-    from ingest.online_retail import load_online_retail, write_dataset
+    from ingest.online_retail import load_online_retail, write_input_files
     from ingest.pipeline import ingest_paths
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     dataset = DATA_DIR / "online-retail"
-    write_dataset(load_online_retail(settings.dataset_path), dataset)
+    write_input_files(load_online_retail(settings.dataset_path), dataset)
     timings["convert"] = time.perf_counter() - started
     driver = connect(settings, wait_s=60)
     try:

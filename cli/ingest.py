@@ -18,7 +18,7 @@ import cypher
 from affinity.db import session_driver
 from cli.common import command, console, load_settings
 from ingest.associations import observe as observe_associations
-from ingest.online_retail import load_online_retail, write_dataset
+from ingest.online_retail import load_online_retail, write_input_files
 from ingest.pipeline import ingest_paths
 from ingest.writer import KINDS, Outcome
 
@@ -126,7 +126,7 @@ def convert_online_retail(
     out = out or settings.data_dir / "datasets" / "online-retail"
     started = time.perf_counter()
     data = load_online_retail(source)
-    written = write_dataset(data, out)
+    written = write_input_files(data, out)
     report = data.report
     console.print(f"read {report.rows} rows from {source}; kept {report.kept_rows}")
     for reason, count in report.dropped.most_common():

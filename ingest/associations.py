@@ -41,7 +41,7 @@ __all__ = ["ObserveReport", "PairCounts", "count_pairs", "edges_by_product", "ob
 
 BASKETS = cypher.query("associations.baskets")
 OBSERVED_STATE = cypher.query("associations.observed_state")
-REPLACE_EDGES = cypher.query("associations.replace_edges")
+REPLACE_EDGES = cypher.query("associations.replace_observed")
 
 # (other product id, shared baskets, last shared basket in epoch seconds, baskets of the other product)
 Edge = tuple[str, int, int, int]

@@ -53,7 +53,7 @@ __all__ = [
     "OnlineRetail",
     "OrderLineRow",
     "load_online_retail",
-    "write_dataset",
+    "write_input_files",
 ]
 
 PRODUCT_CODE = re.compile(r"^\d{5}[A-Z]{0,2}$")
@@ -243,7 +243,7 @@ def _order_lines_csv(rows: list[OrderLineRow]) -> bytes:
     return gzip.compress(buffer.getvalue().encode("utf-8"), mtime=0)
 
 
-def write_dataset(data: OnlineRetail, directory: Path) -> list[Path]:
+def write_input_files(data: OnlineRetail, directory: Path) -> list[Path]:
     """Write ``data`` as the documented files (:data:`OUTPUT_FILES`) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     contents = (_jsonl(data.products), _jsonl(data.customers), _order_lines_csv(data.order_line_rows))

@@ -17,11 +17,11 @@ from affinity.errors import AffinityError, ValidationFailedError
 from ingest.readers import Problem, UnknownFileKindError, discover, read_file
 from ingest.records import RecordKind
 from ingest.validation import Dataset, GraphLookup, validate
-from ingest.writer import Outcome, Progress, write_dataset
+from ingest.writer import Outcome, Progress, write_to_graph
 
 __all__ = ["IngestResult", "graph_lookup", "ingest_paths", "load_dataset"]
 
-EXISTING_IDS = cypher.query("api.existing_ids")
+EXISTING_IDS = cypher.query("ingest.existing_ids")
 
 # Rejected records are counted per input kind; the summary names them by the graph's node kind.
 _SUMMARY_KIND = {
@@ -86,7 +86,7 @@ def ingest_paths(
             "(fix them, or pass --skip-invalid to ingest the valid ones)",
             [str(problem) for problem in dataset.problems],
         )
-    outcomes = write_dataset(driver, database, dataset, batch_size, progress)
+    outcomes = write_to_graph(driver, database, dataset, batch_size, progress)
     for kind, rejected in dataset.rejected.items():
         outcomes[_SUMMARY_KIND[kind]].rejected += rejected
     return IngestResult(

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar, cast
 
+from graph_schema import Label
 from ingest.readers import FileRead, Located, Problem
 from ingest.records import CustomerRecord, OrderLineRecord, ProductRecord, Record, RecordKind, ReviewRecord
 
 __all__ = ["Dataset", "GraphLookup", "Order", "validate"]
 
-# ("Product" or "Customer", ids) -> the ids among them that already exist in the graph.
-GraphLookup = Callable[[str, set[str]], set[str]]
+# (Label.PRODUCT or Label.CUSTOMER, ids) -> the ids among them that already exist in the graph.
+GraphLookup = Callable[[Label, set[str]], set[str]]
 
 K = TypeVar("K", bound=Record)
 
@@ -101,7 +102,7 @@ def _distinct(
     return distinct, conflicting
 
 
-def _missing(wanted: set[str], in_input: set[str], label: str, lookup: GraphLookup) -> set[str]:
+def _missing(wanted: set[str], in_input: set[str], label: Label, lookup: GraphLookup) -> set[str]:
     outside = wanted - in_input
     return outside - lookup(label, outside) if outside else set()
 
@@ -171,14 +172,14 @@ def validate(reads: Sequence[FileRead], lookup: GraphLookup) -> Dataset:
         {item.record.product_id for item in all_lines}
         | {item.record.product_id for item in reviews.values()},
         product_ids,
-        "Product",
+        Label.PRODUCT,
         lookup,
     )
     unknown_customers = _missing(
         {item.record.customer_id for item in all_lines if item.record.customer_id}
         | {item.record.customer_id for item in reviews.values() if item.record.customer_id},
         customer_ids,
-        "Customer",
+        Label.CUSTOMER,
         lookup,
     )
 

@@ -21,10 +21,11 @@ from typing import Any, LiteralString
 import neo4j
 
 import cypher
+from graph_schema import Label
 from ingest.records import CustomerRecord, ProductRecord, ReviewRecord, content_hash, format_ts
 from ingest.validation import Dataset, Order
 
-__all__ = ["KINDS", "Outcome", "Progress", "category_id", "category_rows", "write_dataset"]
+__all__ = ["KINDS", "Outcome", "Progress", "category_id", "category_rows", "write_to_graph"]
 
 UPSERT_CATEGORIES = cypher.query("ingest.upsert_categories")
 UPSERT_PRODUCTS = cypher.query("ingest.upsert_products")
@@ -61,7 +62,7 @@ class _Batches:
     statement: LiteralString
     rows: list[dict[str, Any]]
     # The node label, for looking up stored hashes (None: always send every row).
-    label: str | None = None
+    label: Label | None = None
 
 
 def _slug(segment: str) -> str:
@@ -162,12 +163,12 @@ def _write_batch(
     return int(record["created"]), int(record["updated"])
 
 
-def _stored_hashes(session: neo4j.Session, label: str, ids: list[str]) -> dict[str, str | None]:
-    result = session.run(STORED_HASHES, label=label, ids=ids)
+def _stored_hashes(session: neo4j.Session, label: Label, ids: list[str]) -> dict[str, str | None]:
+    result = session.run(STORED_HASHES, label=label.value, ids=ids)
     return {record["id"]: record["hash"] for record in result}
 
 
-def write_dataset(
+def write_to_graph(
     driver: neo4j.Driver,
     database: str,
     dataset: Dataset,
@@ -177,12 +178,14 @@ def write_dataset(
     """Write ``dataset`` in batches of at most ``batch_size`` rows (orders: order lines)."""
     plan: dict[str, _Batches] = {
         "categories": _Batches(UPSERT_CATEGORIES, category_rows(dataset.products)),
-        "products": _Batches(UPSERT_PRODUCTS, [_product_row(item) for item in dataset.products], "Product"),
-        "customers": _Batches(
-            UPSERT_CUSTOMERS, [_customer_row(item) for item in dataset.customers], "Customer"
+        "products": _Batches(
+            UPSERT_PRODUCTS, [_product_row(item) for item in dataset.products], Label.PRODUCT
         ),
-        "orders": _Batches(UPSERT_ORDERS, [_order_row(item) for item in dataset.orders], "Order"),
-        "reviews": _Batches(UPSERT_REVIEWS, [_review_row(item) for item in dataset.reviews], "Review"),
+        "customers": _Batches(
+            UPSERT_CUSTOMERS, [_customer_row(item) for item in dataset.customers], Label.CUSTOMER
+        ),
+        "orders": _Batches(UPSERT_ORDERS, [_order_row(item) for item in dataset.orders], Label.ORDER),
+        "reviews": _Batches(UPSERT_REVIEWS, [_review_row(item) for item in dataset.reviews], Label.REVIEW),
     }
     extra: dict[str, dict[str, Any]] = {"products": {"owned_sources": OWNED_TAG_SOURCES}}
     outcomes = {kind: Outcome() for kind in KINDS}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from graph_schema import AssociationKind as LearnedKind
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import ApiError, ErrorCode, NotFoundError
@@ -27,24 +28,43 @@ from service.query_runner import Graph, statement
 if TYPE_CHECKING:
     from service.products import Product
 
-__all__ = ["Association", "AssociationExplanation", "AssociationKind", "Query", "resolve_associations"]
+__all__ = [
+    "Association",
+    "AssociationExplanation",
+    "AssociationKind",
+    "Query",
+    "learned_kind",
+    "resolve_associations",
+]
 
-ASSOCIATIONS_LEARNED = statement("api.associations_learned")
-ASSOCIATIONS_OBSERVED = statement("api.associations_observed")
-EXPLANATIONS = statement("api.association_explanations")
+ASSOCIATIONS_LEARNED = statement("associations.learned")
+ASSOCIATIONS_OBSERVED = statement("associations.observed")
+EXPLANATIONS = statement("associations.explanations")
 
 
+# The learned kinds of graph_schema.AssociationKind (the `kind` of an ASSOCIATED edge), and OBSERVED,
+# the API's name for the co-purchase edges (BOUGHT_WITH).
 @strawberry.enum(description="Which associations to follow.")
 class AssociationKind(Enum):
     COMPLEMENT = strawberry.enum_value(
-        "complement", description="Learned: bought together with it (a lamp and its bulbs)."
+        LearnedKind.COMPLEMENT.value, description="Learned: bought together with it (a lamp and its bulbs)."
     )
     SUBSTITUTE = strawberry.enum_value(
-        "substitute", description="Learned: bought instead of it (another lamp)."
+        LearnedKind.SUBSTITUTE.value, description="Learned: bought instead of it (another lamp)."
     )
     OBSERVED = strawberry.enum_value(
         "observed", description="Observed co-purchases (BOUGHT_WITH, association rules); no model needed."
     )
+
+
+# Every learned kind of the graph model is a member of the API's enum, by the same name and value: a
+# kind added to graph_schema without one here fails at import.
+_LEARNED: dict[str, AssociationKind] = {kind.value: AssociationKind[kind.name] for kind in LearnedKind}
+
+
+def learned_kind(value: object) -> AssociationKind | None:
+    """The API's kind for the ``kind`` of a learned edge; None for a value the graph model does not know."""
+    return _LEARNED.get(value) if isinstance(value, str) else None
 
 
 @strawberry.enum(description="Where an association comes from.")

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 
 import strawberry
 
-from service.associations import AssociationKind
+from graph_schema import Label, Rel
+from service.associations import AssociationKind, learned_kind
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import NotFoundError
@@ -26,7 +27,7 @@ from service.query_runner import statement
 
 __all__ = ["Explanation", "PathStep", "Query", "StepKind", "steps_from_path"]
 
-EXPLAIN_PATH = statement("api.explain_path")
+EXPLAIN_PATH = statement("associations.explain_path")
 
 
 @strawberry.enum(description="The evidence one step of a path stands on.")
@@ -88,9 +89,9 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
     while i < len(nodes) - 1:
         source = _product(nodes[i])
         middle = nodes[i + 1]
-        if middle["label"] == "Product":
+        if middle["label"] == Label.PRODUCT:
             rel = rels[i]
-            if rel["type"] == "BOUGHT_WITH":
+            if rel["type"] == Rel.BOUGHT_WITH:
                 baskets, lift = rel["baskets"], rel["lift"]
                 summary = f"{source.id} and {middle['id']} were bought together in {baskets} baskets"
                 if lift is not None:
@@ -109,7 +110,7 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
                     )
                 )
             else:
-                kind = AssociationKind(rel["kind"]) if rel["kind"] in ("complement", "substitute") else None
+                kind = learned_kind(rel["kind"])
                 steps.append(
                     PathStep(
                         kind=StepKind.LEARNED_ASSOCIATION,
@@ -128,7 +129,7 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
             continue
         target = _product(nodes[i + 2])
         shared = middle["name"]
-        if middle["label"] == "Tag":
+        if middle["label"] == Label.TAG:
             kind_, summary = StepKind.SHARED_TAG, f"{source.id} and {target.id} are both tagged {shared!r}"
         else:
             kind_, summary = StepKind.SAME_CATEGORY, f"{source.id} and {target.id} are both in {shared!r}"

@@ -6,7 +6,7 @@
 They validate and write exactly as ``affinity ingest`` does: the input becomes the ingest records
 (:mod:`ingest.records`), cross-record checks are :func:`ingest.validation.validate` (orders are all
 or nothing, references must exist in the input or the graph), and the writes are
-:func:`ingest.writer.write_dataset` (batched, idempotent ``MERGE``: sending the same input twice
+:func:`ingest.writer.write_to_graph` (batched, idempotent ``MERGE``: sending the same input twice
 reports it unchanged). Nothing is written unless every record is valid; the problems come back as
 a typed result naming each record by its position and field.
 
@@ -32,7 +32,7 @@ from ingest.pipeline import graph_lookup
 from ingest.readers import FileRead, Located, Problem
 from ingest.records import MODELS, Record, RecordKind
 from ingest.validation import validate
-from ingest.writer import Outcome, write_dataset
+from ingest.writer import Outcome, write_to_graph
 from service.auth import AdminScope
 from service.context import ApiInfo
 from service.errors import LimitExceededError
@@ -167,7 +167,7 @@ def _ingest(
         problems += dataset.problems
         if problems:
             return None, problems, []
-        outcomes = write_dataset(driver, settings.neo4j_database, dataset, settings.ingest_batch_size)
+        outcomes = write_to_graph(driver, settings.neo4j_database, dataset, settings.ingest_batch_size)
         products = [p.id for p in dataset.products]
     return outcomes, [], products
 

@@ -29,8 +29,8 @@ from stores import dispatch
 
 __all__ = ["Job", "JobState", "Mutation", "Query", "load_jobs"]
 
-JOBS_BY_IDS = statement("api.jobs_by_ids")
-JOBS_LIST = statement("api.jobs_list")
+JOBS_BY_IDS = statement("jobs.by_ids")
+JOBS_LIST = statement("jobs.list")
 
 #: How often a client should poll a running job.
 POLL_INTERVAL_S = 2.0

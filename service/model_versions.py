@@ -27,8 +27,7 @@ from stores import versions
 
 __all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
 
-MODEL_VERSIONS = statement("api.model_versions")
-MODEL_VERSIONS_BY_IDS = statement("api.model_versions_by_ids")
+MODEL_VERSIONS = statement("model_versions.list")
 
 T = TypeVar("T")
 
@@ -72,7 +71,7 @@ class ModelVersion:
 
 
 async def load_model_versions(graph: Graph, ids: list[str]) -> list[ModelVersion | None]:
-    records = await graph.read(MODEL_VERSIONS_BY_IDS, ids=ids, active=False)
+    records = await graph.read(MODEL_VERSIONS, ids=ids, status=None, first=None)
     found = {r["id"]: ModelVersion.from_row(r) for r in records}
     return [found.get(version) for version in ids]
 
@@ -110,7 +109,7 @@ class Query:
         first: Annotated[int, strawberry.argument(description="How many (at most max_page_size).")] = 20,
     ) -> list[ModelVersion]:
         check_first(first, info.context.settings)
-        records = await info.context.graph.read(MODEL_VERSIONS, status=status, first=first)
+        records = await info.context.graph.read(MODEL_VERSIONS, ids=None, status=status, first=first)
         return [ModelVersion.from_row(r) for r in records]
 
     @strawberry.field(
@@ -118,7 +117,7 @@ class Query:
         permission_classes=[ReadScope],
     )
     async def active_model(self, info: ApiInfo) -> ModelVersion | None:
-        records = await info.context.graph.read(MODEL_VERSIONS_BY_IDS, ids=[], active=True)
+        records = await info.context.graph.read(MODEL_VERSIONS, ids=None, status="active", first=1)
         return ModelVersion.from_row(records[0]) if records else None
 
 

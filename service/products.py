@@ -26,16 +26,16 @@ from service.query_runner import Graph, statement
 
 __all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
 
-PRODUCT_BY_IDS = statement("api.product_by_ids")
-PRODUCT_TAGS = statement("api.product_tags")
-PRODUCT_CATEGORIES = statement("api.product_categories")
-PRODUCT_REVIEWS = statement("api.product_reviews")
-PRODUCTS_PAGE = statement("api.products_page")
-PRODUCTS_COUNT = statement("api.products_count")
-PRODUCTS_SEARCH = statement("api.products_search")
-PRODUCTS_SEARCH_COUNT = statement("api.products_search_count")
-SIMILAR_BY_PRODUCT = statement("api.similar_by_product")
-SIMILAR_BY_VECTOR = statement("api.similar_by_vector")
+PRODUCT_BY_IDS = statement("products.by_ids")
+PRODUCT_TAGS = statement("products.tags")
+PRODUCT_CATEGORIES = statement("products.categories")
+PRODUCT_REVIEWS = statement("products.reviews")
+PRODUCTS_PAGE = statement("products.page")
+PRODUCTS_COUNT = statement("products.count")
+PRODUCTS_SEARCH = statement("products.search")
+PRODUCTS_SEARCH_COUNT = statement("products.search_count")
+SIMILAR_BY_PRODUCT = statement("products.similar_by_product")
+SIMILAR_BY_VECTOR = statement("products.similar_by_vector")
 
 # ---------------------------------------------------------------------------------------------
 # Loaders: one Cypher round trip per batch of keys.

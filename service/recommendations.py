@@ -33,11 +33,11 @@ from service.query_runner import Graph, statement
 
 __all__ = ["Query", "Recommendation", "RecommendationStrategy", "Recommendations", "diversify"]
 
-SEEDS_CUSTOMER = statement("api.recommendation_seeds_customer")
-SEEDS_BASKET = statement("api.recommendation_seeds_basket")
-RECOMMEND_LEARNED = statement("api.recommend_learned")
-RECOMMEND_OBSERVED = statement("api.recommend_observed")
-POPULAR = statement("api.popular_products")
+SEEDS_CUSTOMER = statement("recommendations.seeds_customer")
+SEEDS_BASKET = statement("recommendations.seeds_basket")
+RECOMMEND_LEARNED = statement("recommendations.learned")
+RECOMMEND_OBSERVED = statement("recommendations.observed")
+POPULAR = statement("recommendations.popular")
 
 #: The most recent distinct purchases a customer's recommendations start from.
 MAX_SEEDS = 50

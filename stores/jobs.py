@@ -19,12 +19,12 @@ import cypher
 from affinity.errors import AffinityError
 from affinity.settings import Settings
 
-CREATE = cypher.query("jobs.create_job")
-UPDATE = cypher.query("jobs.update_job")
-FINISH = cypher.query("jobs.finish_job")
+CREATE = cypher.query("jobs.create")
+UPDATE = cypher.query("jobs.update")
+FINISH = cypher.query("jobs.finish")
 STEP_DONE = cypher.query("jobs.record_step")
-GET = cypher.query("jobs.get_job")
-LIST = cypher.query("jobs.list_jobs")
+GET = cypher.query("jobs.by_ids")
+LIST = cypher.query("jobs.list")
 
 JOB_STATES = ("queued", "running", "succeeded", "failed")
 
@@ -132,7 +132,7 @@ def finish(
 
 def get(driver: neo4j.Driver, database: str, job_id: str) -> JobInfo | None:
     records = driver.execute_query(
-        GET, id=job_id, database_=database, routing_=neo4j.RoutingControl.READ
+        GET, ids=[job_id], database_=database, routing_=neo4j.RoutingControl.READ
     ).records
     return JobInfo.from_record(records[0]["job"]) if records else None
 
@@ -143,6 +143,6 @@ def list_jobs(
     if state is not None and state not in JOB_STATES:
         raise AffinityError(f"unknown job state {state!r}; expected one of {', '.join(JOB_STATES)}")
     records = driver.execute_query(
-        LIST, state=state, limit=limit, database_=database, routing_=neo4j.RoutingControl.READ
+        LIST, state=state, first=limit, database_=database, routing_=neo4j.RoutingControl.READ
     ).records
     return [JobInfo.from_record(r["job"]) for r in records]

@@ -52,17 +52,16 @@ T = TypeVar("T")
 Plan = Generator[Call, list[neo4j.Record], T]
 
 
-CREATE = cypher.query("models.create_version")
-SET_METRICS = cypher.query("models.set_version_metrics")
-CLEAR_EDGES = cypher.query("models.clear_version_edges")
-WRITE_EDGES = cypher.query("models.write_associations")
-COUNT_EDGES = Statement.named("models.count_version_edges")
-ACTIVATE = Statement.named("models.activate_version")
-PREVIOUS = Statement.named("models.previous_version")
-ACTIVE = cypher.query("models.active_version")
-LIST = Statement.named("models.list_versions")
-MARK = cypher.query("models.mark_version")
-PRUNABLE = cypher.query("models.prunable_versions")
+CREATE = cypher.query("model_versions.create")
+SET_METRICS = cypher.query("model_versions.set_metrics")
+CLEAR_EDGES = cypher.query("associations.clear_learned")
+WRITE_EDGES = cypher.query("associations.write_learned")
+COUNT_EDGES = Statement.named("associations.count_learned")
+ACTIVATE = Statement.named("model_versions.activate")
+PREVIOUS = Statement.named("model_versions.previous")
+LIST = Statement.named("model_versions.list")
+MARK = cypher.query("model_versions.mark")
+PRUNABLE = cypher.query("model_versions.prunable")
 
 #: The metric that decides whether a new version may replace the active one.
 GATE_METRIC = "ndcg"
@@ -186,8 +185,9 @@ def count_edges(driver: neo4j.Driver, database: str, version: str) -> int:
     return run_plan(driver, database, count_edges_plan(version))
 
 
-def list_versions_plan() -> Plan[list[VersionInfo]]:
-    records = yield Call(LIST)
+def list_versions_plan(status: str | None = None, first: int | None = None) -> Plan[list[VersionInfo]]:
+    """Versions newest first, optionally only those with ``status``, at most ``first`` of them."""
+    records = yield Call(LIST, {"ids": None, "status": status, "first": first})
     return [
         VersionInfo(
             id=r["id"],
@@ -207,10 +207,8 @@ def list_versions(driver: neo4j.Driver, database: str) -> list[VersionInfo]:
 
 
 def active_plan() -> Plan[VersionInfo | None]:
-    for info in (yield from list_versions_plan()):
-        if info.status == "active":
-            return info
-    return None
+    found = yield from list_versions_plan(status="active", first=1)
+    return found[0] if found else None
 
 
 def active(driver: neo4j.Driver, database: str) -> VersionInfo | None:

@@ -14,14 +14,14 @@ from pathlib import Path
 import neo4j
 import pytest
 
-import cypher
 from affinity import neo4j_server, redis_server
 from affinity.db import connect
 from affinity.settings import Settings, get_settings
 from graph_schema import migrate
 from tests.servers import server_env
+from tests.statements import TEST_CYPHER
 
-CLEAR_DATA = cypher.query("testing.clear_data")
+CLEAR_DATA = TEST_CYPHER.query("clear_data")
 
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="affinity-tests-"))

@@ -1,6 +1,6 @@
 """Top-K associated products per product, in blocks, as rows ready to be written back.
 
-Two kinds, kept apart so a client can ask for either (``graph_schema.model.AssociationKind``):
+Two kinds (:class:`graph_schema.AssociationKind`), kept apart so a client can ask for either:
 
 * ``complement``: what goes *with* a product, from the learned hybrid (:mod:`training.hybrid`):
   candidates from co-occurrence, the GNN, text and trends, ordered by the fitted ranker;
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph_schema import AssociationKind
 from training.aliases import FloatArray, IntArray, Progress, no_progress
 from training.embedding import TextEmbedder
 from training.hybrid import HybridRecommender
@@ -30,8 +31,6 @@ from training.snapshot import ProductText
 from training.train import TrainedModel
 
 __all__ = [
-    "COMPLEMENT",
-    "SUBSTITUTE",
     "AssociationRow",
     "score_all",
     "score_complements",
@@ -39,9 +38,6 @@ __all__ = [
     "score_substitutes",
     "top_k_cosine",
 ]
-
-COMPLEMENT = "complement"
-SUBSTITUTE = "substitute"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +48,7 @@ class AssociationRow:
     target_id: str
     score: float
     rank: int
-    kind: str
+    kind: AssociationKind
 
     def as_dict(self) -> dict[str, str | float | int]:
         return {
@@ -60,12 +56,16 @@ class AssociationRow:
             "target_id": self.target_id,
             "score": self.score,
             "rank": self.rank,
-            "kind": self.kind,
+            "kind": self.kind.value,
         }
 
 
 def _rows(
-    product_ids: Sequence[str], sources: IntArray, idx: IntArray, scores: FloatArray, kind: str
+    product_ids: Sequence[str],
+    sources: IntArray,
+    idx: IntArray,
+    scores: FloatArray,
+    kind: AssociationKind,
 ) -> list[AssociationRow]:
     out = []
     for source, row_i, row_s in zip(sources, idx, scores, strict=True):
@@ -112,7 +112,7 @@ def score_substitutes(
     for start in range(0, n, block_size):
         q = np.arange(start, min(n, start + block_size), dtype=np.int64)
         idx, val = top_k_dot(e[q], e, k, exclude=q)
-        yield _rows(product_ids, q, idx, val, SUBSTITUTE)
+        yield _rows(product_ids, q, idx, val, AssociationKind.SUBSTITUTE)
         progress("score substitutes", int(q[-1]) + 1, n)
 
 
@@ -131,7 +131,7 @@ def score_complements(
     for start in range(0, n, block_size):
         q = np.arange(start, min(n, start + block_size), dtype=np.int64)
         idx, val = recommender.top_k_scores(q, k)
-        yield _rows(model.product_ids, q, idx, val, COMPLEMENT)
+        yield _rows(model.product_ids, q, idx, val, AssociationKind.COMPLEMENT)
         progress("score complements", int(q[-1]) + 1, n)
 
 
@@ -181,6 +181,6 @@ def score_new_product(
     own = -1 if known is None else known
     keep_i = np.where(idx == own, -1, idx)
     keep_s = np.where(s_idx == own, -1, s_idx)
-    rows = _rows(ids, source, keep_i, val, COMPLEMENT)
-    substitutes = _rows(ids, source, keep_s, s_val, SUBSTITUTE)[:k]
+    rows = _rows(ids, source, keep_i, val, AssociationKind.COMPLEMENT)
+    substitutes = _rows(ids, source, keep_s, s_val, AssociationKind.SUBSTITUTE)[:k]
     return rows + substitutes

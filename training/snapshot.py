@@ -6,7 +6,7 @@ raw files, so that the same code trains from the documented dataset files (tests
 
 * :func:`from_dataset_dir` reads the documented ingest format (``products.jsonl``, ``order_lines.csv``,
   optionally ``reviews.jsonl``) written by :mod:`ingest`; the cleaning rules live there, not here.
-* :func:`from_neo4j` pages through the graph with the named statements in ``cypher/export/``
+* :func:`from_neo4j` pages through the graph with the named ``export_*`` statements of ``cypher/``
   (keyset pagination on ``id``, one round trip per batch, never one per node).
 
 A basket is one order's set of *distinct* products (``DESIGN.md``); quantities and prices do not
@@ -37,9 +37,9 @@ __all__ = [
     "to_datetime",
 ]
 
-EXPORT_PRODUCTS = cypher.query("export.products")
-EXPORT_BASKETS = cypher.query("export.baskets")
-EXPORT_REVIEWS = cypher.query("export.reviews")
+EXPORT_PRODUCTS = cypher.query("products.export_page")
+EXPORT_BASKETS = cypher.query("orders.export_baskets")
+EXPORT_REVIEWS = cypher.query("products.export_reviews")
 
 #: ``progress(step, done, total)``; ``total`` is ``0`` when it is not known in advance.
 
@@ -317,10 +317,11 @@ def from_neo4j(
 ) -> CatalogueSnapshot:
     """Export the catalogue and the baskets in ``[since, until)`` from Neo4j in batches.
 
-    Uses ``export.products`` (products with tags and category path), ``export.reviews`` (the newest
-    ``max_reviews_per_product`` review texts per product) and ``export.baskets`` (orders with their
-    distinct products and customer), each paged by id with ``batch_size`` rows per round trip.
-    ``driver`` is a ``neo4j.Driver``; reads run with ``execute_query`` against ``database``.
+    Uses ``products.export_page`` (products with tags and category path), ``products.export_reviews``
+    (the newest ``max_reviews_per_product`` review texts per product) and ``orders.export_baskets``
+    (orders with their distinct products and customer), each paged by id with ``batch_size`` rows
+    per round trip. ``driver`` is a ``neo4j.Driver``; reads run with ``execute_query`` against
+    ``database``.
     """
     reviews: dict[str, list[str]] = {}
     for rows in _paged(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from graph_schema import EMBEDDING_DIMENSIONS
 from training.snapshot import Basket, CatalogueSnapshot, ProductText
 
 __all__ = ["make_synthetic_snapshot", "random_embeddings"]
@@ -87,7 +88,7 @@ def make_synthetic_snapshot(
     return CatalogueSnapshot(products=products, baskets=baskets)
 
 
-def random_embeddings(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
+def random_embeddings(n: int, dim: int = EMBEDDING_DIMENSIONS, seed: int = 0) -> np.ndarray:
     """``(n, dim)`` float32 unit vectors (for scoring benchmarks)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, dim), dtype=np.float32)

@@ -23,9 +23,9 @@ from training.snapshot import ProductText, product_from_record
 from training.train import TrainedModel
 from workers.runner import artefact_dir
 
-PRODUCTS_BY_IDS = cypher.query("export.products_by_ids")
+PRODUCTS_BY_IDS = cypher.query("products.export_by_ids")
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
-REPLACE_ASSOCIATIONS = cypher.query("models.replace_product_associations")
+REPLACE_ASSOCIATIONS = cypher.query("associations.replace_learned")
 
 
 @lru_cache(maxsize=1)

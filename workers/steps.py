@@ -19,13 +19,14 @@ import neo4j
 import numpy as np
 
 import cypher
+from graph_schema import EMBEDDING_DIMENSIONS
 from stores import versions
 from training.embedding import TextEmbedder, stale_products
 from training.snapshot import CatalogueSnapshot, from_neo4j
 from training.split import TimeSplit
 from workers.runner import StepContext
 
-EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")
+EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
 
 SNAPSHOT_FILE = "snapshot.pkl"
@@ -111,7 +112,7 @@ def embed(ctx: StepContext) -> dict[str, Any]:
             ctx.driver.execute_query(
                 WRITE_EMBEDDINGS, rows=rows[start : start + 500], model=model, database_=ctx.database
             )
-    matrix = np.zeros((len(snapshot.products), ctx.settings.embedding_dim), dtype=np.float32)
+    matrix = np.zeros((len(snapshot.products), EMBEDDING_DIMENSIONS), dtype=np.float32)
     for i, product in enumerate(snapshot.products):
         matrix[i] = fresh[product.id] if product.id in fresh else stored[product.id][1]
     np.save(ctx.workdir / EMBEDDINGS_FILE, matrix)

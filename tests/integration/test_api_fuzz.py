@@ -40,12 +40,12 @@ from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 from starlette.testclient import TestClient
 
-import cypher
 from affinity.settings import Settings
 from service.app import create_app
 from service.schema import build_schema
 from tests.integration.test_api_graphql import ADMIN, GRAPH, READ, seed_graph, seeded
 from tests.servers import wait_until_healthy
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
@@ -488,8 +488,8 @@ def test_the_server_logged_no_unexpected_error(api: Api) -> None:
 
 # ---------------------------------------------------------------- slow queries
 
-LATTICE = cypher.query("testing.category_lattice")
-RUNNING = cypher.query("testing.running_transactions")
+LATTICE = TEST_CYPHER.query("category_lattice")
+RUNNING = TEST_CYPHER.query("running_transactions")
 
 
 def test_a_slow_search_is_cut_off_by_the_neo4j_transaction_timeout(

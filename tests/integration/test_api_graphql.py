@@ -13,22 +13,23 @@ import neo4j
 import pytest
 from starlette.testclient import TestClient
 
-import cypher
 from affinity.settings import Settings
+from graph_schema import EMBEDDING_DIMENSIONS
 from service.app import create_app
 from stores.versions import GATE_METRIC
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
-SEED = cypher.query("testing.api_seed")
-CLEAR = cypher.query("testing.clear_data")
+SEED = TEST_CYPHER.query("api_seed")
+CLEAR = TEST_CYPHER.query("clear_data")
 
 READ = {"X-API-Key": "dev-read-key"}
 ADMIN = {"X-API-Key": "dev-admin-key"}
 
 
 def _vector(*hot: tuple[int, float]) -> list[float]:
-    v = [0.0] * 384
+    v = [0.0] * EMBEDDING_DIMENSIONS
     for index, value in hot:
         v[index] = value
     norm = math.sqrt(sum(x * x for x in v))
@@ -440,7 +441,7 @@ def test_nested_associations_batch_into_one_round_trip_per_level(client: TestCli
     )
     assert response.status_code == 200 and not response.json().get("errors")
     metrics = client.get("/metrics").text
-    for name in ("api.associations_observed", "api.product_tags", "api.association_explanations"):
+    for name in ("associations.observed", "products.tags", "associations.explanations"):
         assert f'statement="{name}"' in metrics
 
 
@@ -717,7 +718,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert 'affinity_api_request_seconds_count{operation="Lookup",type="query"}' in metrics.text
-    assert 'affinity_api_neo4j_seconds_count{statement="api.product_by_ids"}' in metrics.text
+    assert 'affinity_api_neo4j_seconds_count{statement="products.by_ids"}' in metrics.text
     assert "affinity_api_errors_total" in metrics.text
 
 

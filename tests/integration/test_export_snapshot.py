@@ -1,4 +1,4 @@
-"""The training export (`cypher/export/`) against a real Neo4j filled by the real ingest.
+"""The training export (`export_*` statements in `cypher/`) against a real Neo4j filled by the real ingest.
 
 The same files read directly (`from_dataset_dir`) and exported back out of the graph
 (`from_neo4j`, with small pages so keyset pagination runs over several batches) must give the same
@@ -21,7 +21,7 @@ from training.snapshot import CatalogueSnapshot, from_dataset_dir, from_neo4j
 pytestmark = pytest.mark.integration
 
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
-EXPORT_EMBEDDINGS = cypher.query("export.product_embeddings")
+EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 
 
 def test_export_equals_the_files(empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path) -> None:

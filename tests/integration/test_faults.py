@@ -33,7 +33,6 @@ import neo4j
 import pytest
 from celery import signature
 
-import cypher
 from affinity import neo4j_server, redis_server
 from affinity.db import connect, session_driver
 from affinity.settings import Settings
@@ -42,6 +41,7 @@ from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
+from tests.statements import TEST_CYPHER
 from workers.app import app as session_celery
 from workers.app import create_celery
 from workers.pipeline import STEPS
@@ -49,11 +49,11 @@ from workers.runner import version_of
 
 pytestmark = pytest.mark.integration
 
-ACTIVE_EDGES = cypher.query("testing.active_edges")
-CLEAR_DATA = cypher.query("testing.clear_data")
-CLEAR_JOB_LOCKS = cypher.query("testing.clear_job_locks")
-DUPLICATE_EDGES = cypher.query("testing.duplicate_edges")
-ORPHAN_EDGES = cypher.query("testing.orphan_edges")
+ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
+CLEAR_DATA = TEST_CYPHER.query("clear_data")
+CLEAR_JOB_LOCKS = TEST_CYPHER.query("clear_job_locks")
+DUPLICATE_EDGES = TEST_CYPHER.query("duplicate_edges")
+ORPHAN_EDGES = TEST_CYPHER.query("orphan_edges")
 
 READ = {"X-API-Key": "dev-read-key"}  # the development keys, as in test_api_graphql
 ADMIN = {"X-API-Key": "dev-admin-key"}

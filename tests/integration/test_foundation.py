@@ -13,8 +13,9 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
-from graph_schema import REQUIRED_CONSTRAINTS, migrate
+from graph_schema import REQUIRED_CONSTRAINTS, VECTOR_INDEX, migrate
 from graph_schema.status import read_status
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def test_vector_index_returns_products_in_cosine_order(empty_graph: neo4j.Driver
     near = [0.9, 0.1] + [0.0] * 382
     far = [0.0, 1.0] + [0.0] * 382
     rows = [{"id": "far", "title": "far"}, {"id": "base", "title": "base"}, {"id": "near", "title": "near"}]
-    empty_graph.execute_query(cypher.query("testing.create_products"), rows=rows, database_=db)
+    empty_graph.execute_query(TEST_CYPHER.query("create_products"), rows=rows, database_=db)
     vectors = [
         {"id": "far", "embedding": far, "text_hash": "f"},
         {"id": "base", "embedding": base, "text_hash": "b"},
@@ -75,7 +76,7 @@ def test_vector_index_returns_products_in_cosine_order(empty_graph: neo4j.Driver
     ids: list[str] = []
     while time.monotonic() < deadline:
         records = empty_graph.execute_query(
-            cypher.query("products.similar_by_vector"), k=3, vector=base, database_=db
+            cypher.query("products.similar_by_vector"), index=VECTOR_INDEX, first=3, vector=base, database_=db
         ).records
         ids = [r["id"] for r in records]
         if len(ids) == 3:
@@ -131,7 +132,7 @@ def test_task_runs_through_a_real_worker(
 ) -> None:
     db = redis_running.neo4j_database
     empty_graph.execute_query(
-        cypher.query("testing.create_products"), rows=[{"id": "p1", "title": "one"}], database_=db
+        TEST_CYPHER.query("create_products"), rows=[{"id": "p1", "title": "one"}], database_=db
     )
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(

@@ -19,16 +19,17 @@ import cypher
 from affinity.errors import ValidationFailedError
 from affinity.settings import Settings
 from ingest.pipeline import ingest_paths
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
-GRAPH_NODES = cypher.query("testing.graph_nodes")
-GRAPH_RELATIONSHIPS = cypher.query("testing.graph_relationships")
-PRODUCT_REVIEWS = cypher.query("export.reviews")
-ORDER_CONTENTS = cypher.query("testing.order_contents")
-PRODUCT_LINKS = cypher.query("testing.product_links")
-COUNT_ORDERS = cypher.query("testing.count_orders")
-CLEAR_DATA = cypher.query("testing.clear_data")
+GRAPH_NODES = TEST_CYPHER.query("graph_nodes")
+GRAPH_RELATIONSHIPS = TEST_CYPHER.query("graph_relationships")
+PRODUCT_REVIEWS = cypher.query("products.export_reviews")
+ORDER_CONTENTS = TEST_CYPHER.query("order_contents")
+PRODUCT_LINKS = TEST_CYPHER.query("product_links")
+COUNT_ORDERS = TEST_CYPHER.query("count_orders")
+CLEAR_DATA = TEST_CYPHER.query("clear_data")
 CUSTOMER_HISTORY = cypher.query("explore.customer_history")
 VOLATILE = {"updated_at"}  # set from the clock on every write
 

@@ -15,10 +15,11 @@ import cypher
 from affinity.settings import Settings
 from ingest.associations import ObserveReport, observe
 from ingest.pipeline import ingest_paths
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
-BOUGHT_WITH = cypher.query("testing.bought_with")
+BOUGHT_WITH = TEST_CYPHER.query("bought_with")
 OBSERVED = cypher.query("explore.observed_associations")
 FIELDS = ("baskets", "support", "confidence", "lift", "last_seen")
 

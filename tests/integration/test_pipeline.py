@@ -18,16 +18,16 @@ from pathlib import Path
 import neo4j
 import pytest
 
-import cypher
 from affinity.settings import Settings
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import load_synthetic
 from tests.servers import Worker, wait_for
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
-ACTIVE_EDGES = cypher.query("testing.active_edges")
+ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 
 
 def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import neo4j
 import pytest
 
-import cypher
 from affinity.settings import Settings
 from stores import versions
 from stores.versions import VersionError
+from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
 PRODUCTS = [{"id": f"p{i}", "title": f"product {i}"} for i in range(6)]
-READ_ACTIVE_EDGES = cypher.query("testing.active_edges")
+READ_ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 
 
 def edges_for(version_seed: int) -> list[dict[str, object]]:
@@ -48,7 +48,7 @@ def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, float]]:
 @pytest.fixture
 def graph(empty_graph: neo4j.Driver, settings: Settings) -> neo4j.Driver:
     empty_graph.execute_query(
-        cypher.query("testing.create_products"), rows=PRODUCTS, database_=settings.neo4j_database
+        TEST_CYPHER.query("create_products"), rows=PRODUCTS, database_=settings.neo4j_database
     )
     return empty_graph
 

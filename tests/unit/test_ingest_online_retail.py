@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.online_retail import load_online_retail, write_dataset
+from ingest.online_retail import load_online_retail, write_input_files
 from ingest.readers import read_file
 from ingest.tagging import classify, words_of
 from ingest.validation import validate
@@ -78,7 +78,7 @@ def test_orders_customers_and_lines(tmp_path: Path) -> None:
 
 def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
     data = load_online_retail(raw_file(tmp_path))
-    paths = write_dataset(data, tmp_path / "out")
+    paths = write_input_files(data, tmp_path / "out")
     assert [path.name for path in paths] == ["products.jsonl", "customers.jsonl", "order_lines.csv.gz"]
     first_bytes = [path.read_bytes() for path in paths]
     dataset = validate([read_file(path) for path in paths], lambda label, ids: set())
@@ -87,7 +87,7 @@ def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
     assert sorted(product.id for product in dataset.products) == ["71053", "85123A"]
     record = json.loads(paths[0].read_text().splitlines()[0])
     assert set(record) == {"id", "title", "description", "price", "tags", "tag_source", "category"}
-    write_dataset(load_online_retail(raw_file(tmp_path)), tmp_path / "out")
+    write_input_files(load_online_retail(raw_file(tmp_path)), tmp_path / "out")
     assert [path.read_bytes() for path in paths] == first_bytes  # byte-identical on a re-run
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graph_schema import AssociationKind
 from training.evaluate import evaluate_recommender
 from training.hybrid import HybridConfig
-from training.scoring import COMPLEMENT, SUBSTITUTE, score_all, score_new_product
+from training.scoring import score_all, score_new_product
 from training.snapshot import ProductText
 from training.split import TimeSplit, make_split
 from training.synthetic import make_synthetic_snapshot
@@ -95,8 +96,10 @@ def test_save_load_roundtrip(model: TrainedModel, tmp_path: Path) -> None:
 def test_score_all_rows(model: TrainedModel) -> None:
     rows = [r for block in score_all(model, 4, block_size=32) for r in block]
     kinds = {r.kind for r in rows}
-    assert kinds == {COMPLEMENT, SUBSTITUTE}
-    per_source = [r for r in rows if r.source_id == model.product_ids[0] and r.kind == COMPLEMENT]
+    assert kinds == {AssociationKind.COMPLEMENT, AssociationKind.SUBSTITUTE}
+    per_source = [
+        r for r in rows if r.source_id == model.product_ids[0] and r.kind == AssociationKind.COMPLEMENT
+    ]
     assert [r.rank for r in per_source] == [1, 2, 3, 4]
     assert all(r.source_id != r.target_id for r in rows)
 
@@ -106,8 +109,8 @@ def test_new_product_gets_associations_without_retrain(model: TrainedModel) -> N
     new = ProductText("NEW-1", template.title, template.description, template.tags, template.category)
     vector = EMB[0]
     rows = score_new_product(model, new, 5, text_embedding=vector)
-    complements = [r for r in rows if r.kind == COMPLEMENT]
-    substitutes = [r for r in rows if r.kind == SUBSTITUTE]
+    complements = [r for r in rows if r.kind == AssociationKind.COMPLEMENT]
+    substitutes = [r for r in rows if r.kind == AssociationKind.SUBSTITUTE]
     assert len(complements) == 5 and len(substitutes) == 5
     assert all(r.source_id == "NEW-1" and r.target_id != "NEW-1" for r in rows)
     # its text twin is the closest substitute

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from graph_schema import AssociationKind
 from training.recommender import top_k_dot, top_k_rows
-from training.scoring import SUBSTITUTE, score_substitutes, top_k_cosine
+from training.scoring import score_substitutes, top_k_cosine
 from training.synthetic import random_embeddings
 
 
@@ -58,7 +59,7 @@ def test_substitute_rows() -> None:
     ids = [f"p{i}" for i in range(30)]
     rows = [r for block in score_substitutes(ids, e, 3, block_size=8) for r in block]
     assert len(rows) == 90
-    assert {r.kind for r in rows} == {SUBSTITUTE}
+    assert {r.kind for r in rows} == {AssociationKind.SUBSTITUTE}
     first = [r for r in rows if r.source_id == "p0"]
     assert [r.rank for r in first] == [1, 2, 3]
     assert first[0].score >= first[1].score >= first[2].score

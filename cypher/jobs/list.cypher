@@ -1,4 +1,4 @@
-// The newest $first jobs, optionally in one state.
+// The newest $first jobs, in state $state (null: any state).
 MATCH (j:Job)
 WHERE $state IS NULL OR j.state = $state
 WITH j ORDER BY j.created_at DESC, j.id LIMIT $first
