@@ -67,12 +67,13 @@ from affinity.settings import get_settings  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
+from training.params import TrainParams  # noqa: E402
 from training.recommender import top_k_dot  # noqa: E402
 from training.sampling import NegativeSampler, PairSampler  # noqa: E402
 from training.snapshot import CatalogueSnapshot, from_neo4j  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import random_embeddings  # noqa: E402
-from training.train import TrainParams, _build_model, embed_nodes, train_epoch  # noqa: E402
+from training.train import _build_model, embed_nodes, train_epoch  # noqa: E402
 from workers import versions  # noqa: E402
 
 K = 20

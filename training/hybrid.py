@@ -70,12 +70,10 @@ from training.interactions import (
     item_counts,
 )
 from training.metrics import ideal_dcg
+from training.params import FEATURE_INDEX, HYBRID_FEATURES, HybridConfig
 from training.recommender import top_k_dot
 
 __all__ = [
-    "HYBRID_FEATURES",
-    "PAIR_SIGNALS",
-    "HybridConfig",
     "HybridRecommender",
     "HybridSignals",
     "PairSignal",
@@ -85,69 +83,6 @@ __all__ = [
 ]
 
 BoolArray = npt.NDArray[np.bool_]
-
-#: Pair signals: time-decayed basket co-occurrence (half-life tuned), the same with a short
-#: half-life (recent shifts), and customer-level co-occurrence (same customers, any order).
-PAIR_SIGNALS: tuple[str, ...] = ("dcooc", "scooc", "ccooc")
-
-HYBRID_FEATURES: tuple[str, ...] = (
-    *(f"{name}_{kind}" for name in PAIR_SIGNALS for kind in ("rel", "assoc")),
-    "dcooc_log",
-    "gnn",
-    "text",
-    "trend",
-    "pop",
-    "recency",
-    "q_pop",
-    "dpop",
-)
-_F = {name: i for i, name in enumerate(HYBRID_FEATURES)}
-
-
-@dataclass(frozen=True, slots=True)
-class HybridConfig:
-    """What the hybrid uses and how its ranker is fitted. ``use_gnn=False`` is the GNN ablation."""
-
-    use_gnn: bool = True
-    use_text: bool = True
-    use_cooc: bool = True  # dcooc and scooc
-    use_customers: bool = True  # ccooc
-    # "residual" (time-decayed co-occurrence plus a learned, zero-initialised correction), "mlp" or
-    # "linear" (Adam on the listwise loss), "blend" (coordinate ascent on the validation metric)
-    ranker: str = "residual"
-    #: weight of the residual ranker's learned correction (0: exactly time-decayed co-occurrence);
-    #: :func:`training.train.fit` chooses it on rolling windows inside the train window
-    residual_scale: float = 1.0
-    #: whether :func:`training.train.fit` chooses ``residual_scale`` on rolling windows (else as given)
-    select_scale: bool = True
-    blend_rounds: int = 4
-    members: int = 3  # seed ensemble of mlp/linear rankers
-    hidden: int = 32
-    n_candidates: int = 50
-    steps: int = 300
-    lr: float = 1e-2
-    weight_decay: float = 1e-4
-    batch_queries: int = 256
-    simulated_cold: bool = True
-    seed: int = 7
-
-    def feature_mask(self) -> FloatArray:
-        """``(F,)`` 1 for used features, 0 for ablated ones."""
-        mask = np.ones(len(HYBRID_FEATURES), dtype=np.float32)
-        off: list[str] = []
-        if not self.use_cooc:
-            off += ["dcooc_rel", "dcooc_assoc", "dcooc_log", "scooc_rel", "scooc_assoc"]
-        if not self.use_customers:
-            off += ["ccooc_rel", "ccooc_assoc"]
-        if not self.use_gnn:
-            off.append("gnn")
-        if not self.use_text:
-            off.append("text")
-        mask[[_F[name] for name in off]] = 0
-        return mask
-
-    def uses(self, signal: str) -> bool:
-        return self.use_customers if signal == "ccooc" else self.use_cooc
 
 
 def _scaled_log(values: FloatArray) -> FloatArray:
@@ -314,21 +249,23 @@ class HybridSignals:
             value = signal.lookup(qq, cand)
             value[cold] = 0.0
             rowmax = np.where(cold, 0.0, signal.rowmax[q])[:, None]
-            f[..., _F[f"{name}_rel"]] = np.where(rowmax > 0, value / np.maximum(rowmax, 1e-12), 0.0)
+            f[..., FEATURE_INDEX[f"{name}_rel"]] = np.where(
+                rowmax > 0, value / np.maximum(rowmax, 1e-12), 0.0
+            )
             norm = np.sqrt(np.maximum(signal.diag[qq] * signal.diag[safe], 1e-12))
-            f[..., _F[f"{name}_assoc"]] = value / norm
+            f[..., FEATURE_INDEX[f"{name}_assoc"]] = value / norm
             if name == "dcooc":
-                f[..., _F["dcooc_log"]] = np.log1p(value)
+                f[..., FEATURE_INDEX["dcooc_log"]] = np.log1p(value)
         if self.gnn is not None and zq is not None:
-            f[..., _F["gnn"]] = _pair_dot(zq, self.gnn, safe)
+            f[..., FEATURE_INDEX["gnn"]] = _pair_dot(zq, self.gnn, safe)
         if self.text is not None and eq is not None:
-            f[..., _F["text"]] = _pair_dot(eq, self.text, safe)
-        f[..., _F["trend"]] = self.trend[safe]
-        f[..., _F["pop"]] = self.pop[safe]
-        f[..., _F["recency"]] = self.recency[safe]
-        f[..., _F["q_pop"]] = np.where(cold, 0.0, self.pop[q])[:, None]
+            f[..., FEATURE_INDEX["text"]] = _pair_dot(eq, self.text, safe)
+        f[..., FEATURE_INDEX["trend"]] = self.trend[safe]
+        f[..., FEATURE_INDEX["pop"]] = self.pop[safe]
+        f[..., FEATURE_INDEX["recency"]] = self.recency[safe]
+        f[..., FEATURE_INDEX["q_pop"]] = np.where(cold, 0.0, self.pop[q])[:, None]
         if len(self.dpop):
-            f[..., _F["dpop"]] = self.dpop[safe]
+            f[..., FEATURE_INDEX["dpop"]] = self.dpop[safe]
         f[cand < 0] = 0.0
         return f
 
@@ -523,8 +460,8 @@ def baseline_score(features: Tensor) -> Tensor:
     """``(B, C, F)`` raw features -> ``(B, C)`` log score that orders candidates exactly as
     time-decayed co-occurrence does: by :math:`A_{qc}` (as a share of the row maximum), then, where
     :math:`A_{qc} = 0`, by decayed popularity (the baseline's fill)."""
-    rel = features[..., _F["dcooc_rel"]]
-    return torch.log(rel + 1e-6 * features[..., _F["dpop"]] + 1e-9)
+    rel = features[..., FEATURE_INDEX["dcooc_rel"]]
+    return torch.log(rel + 1e-6 * features[..., FEATURE_INDEX["dpop"]] + 1e-9)
 
 
 def _target_weights(queries: EvalQueries, cand_by_q: IntArray, k: int = 10) -> tuple[FloatArray, FloatArray]:
@@ -652,8 +589,8 @@ def _fit_blend(data: _RankerData, ranker: Ranker, config: HybridConfig, k: int) 
             return total / len(groups)
 
         w = np.zeros(len(mask), dtype=np.float32)
-        if mask[_F[start]] > 0:
-            w[_F[start]] = 1.0
+        if mask[FEATURE_INDEX[start]] > 0:
+            w[FEATURE_INDEX[start]] = 1.0
         best = objective(w)
         for step in (1.0, 0.5, 0.25, 0.125)[: config.blend_rounds]:
             for feature in active:

@@ -44,7 +44,7 @@ import json
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,12 +54,11 @@ import torch
 from torch import Tensor
 
 from training.aliases import FloatArray, Progress, no_progress
-from training.baselines import HALF_LIFE_GRID, tune_half_life
+from training.baselines import tune_half_life
 from training.embedding import resolve_device
 from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
 from training.graph import ContentEncoder, ProductGraph, build_graph
 from training.hybrid import (
-    HybridConfig,
     HybridRecommender,
     HybridSignals,
     PairSignal,
@@ -70,6 +69,7 @@ from training.hybrid import (
 from training.interactions import CSR, BasketArrays, decay_weights
 from training.models import build_encoder
 from training.models.link import LinkPredictor
+from training.params import HybridConfig, TrainParams
 from training.recommender import DotRecommender, Recommender
 from training.sampling import NegativeSampler, PairSampler, cold_start_mask, drop_edges
 from training.snapshot import CatalogueSnapshot
@@ -78,78 +78,12 @@ from training.split import SplitData, TimeSplit, make_split
 __all__ = [
     "EpochRecord",
     "GnnVectors",
-    "TrainParams",
     "TrainedModel",
     "evaluate",
     "fit",
     "seed_everything",
     "train_epoch",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class TrainParams:
-    """Every knob of :func:`fit`, with the defaults used for ``docs/evaluation.md``."""
-
-    encoder: str = "sage"  # sage | gat | gcn | mlp
-    hidden_channels: int = 64
-    out_channels: int = 64
-    num_layers: int = 2
-    heads: int = 4
-    dropout: float = 0.1
-    lr: float = 3e-3
-    weight_decay: float = 1e-5
-    epochs: int = 60
-    steps_per_epoch: int = 20
-    batch_pairs: int = 1024
-    loss: str = "softmax"  # softmax | bce
-    negatives: str = "popularity"  # popularity | uniform
-    num_negatives: int = 1024
-    neg_alpha: float = 0.75
-    logq_correction: bool = True  # subtract log sampling probability in the sampled softmax
-    cold_fraction: float = 0.2  # share of nodes hidden per step (0 disables cold-start simulation)
-    edge_dropout: float = 0.2
-    max_neighbors: int = 32
-    pair_half_life_days: float | None = 120.0  # recency weighting of the positive pairs
-    half_life_days: float | None = None  # None: tuned on validation
-    half_life_grid: tuple[float, ...] = HALF_LIFE_GRID
-    trending_days: float = 30.0
-    val_days: int = 28
-    patience: int = 8
-    max_tags: int = 256
-    seed: int = 7
-    device: str = "auto"
-    threads: int | None = None
-    hybrid: HybridConfig = field(default_factory=HybridConfig)
-    # Choosing the residual ranker's correction weight (:func:`choose_residual_scale`): this many
-    # rolling held-out windows of ``selection_days`` at the end of the train window (0: no choice,
-    # ``hybrid.residual_scale`` is used as given).
-    selection_windows: int = 3
-    selection_days: int = 14
-    residual_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["half_life_grid"] = list(self.half_life_grid)
-        out["residual_grid"] = list(self.residual_grid)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainParams:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if isinstance(values.get("hybrid"), dict):
-            values["hybrid"] = _hybrid_config(values["hybrid"])
-        for name in ("half_life_grid", "residual_grid"):
-            if name in values:
-                values[name] = tuple(values[name])
-        return cls(**values)
-
-
-def _hybrid_config(data: dict[str, Any]) -> HybridConfig:
-    """A :class:`HybridConfig` from a dict, ignoring keys this version does not know."""
-    known = {f.name for f in fields(HybridConfig)}
-    return HybridConfig(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(slots=True)
@@ -418,7 +352,11 @@ class TrainedModel:
             )
             for name, t in arrays["pairs"].items()
         }
-        config = _hybrid_config(meta["rankers"]["hybrid"]) if "hybrid" in meta["rankers"] else params.hybrid
+        config = (
+            HybridConfig.from_dict(meta["rankers"]["hybrid"])
+            if "hybrid" in meta["rankers"]
+            else params.hybrid
+        )
         gnn = GnnVectors(
             arrays["gnn_key"].numpy(), arrays["gnn_query"].numpy(), arrays["gnn_query_cold"].numpy()
         )
@@ -438,7 +376,7 @@ class TrainedModel:
         signals.prepare(config.n_candidates)
         rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
         for name, cfg in meta["rankers"].items():
-            hc = _hybrid_config(cfg)
+            hc = HybridConfig.from_dict(cfg)
             state = arrays["rankers"][name]
             members = (
                 len([key for key in state if key.startswith("linear.") and key.endswith(".weight")]) // 2

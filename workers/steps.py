@@ -119,7 +119,7 @@ def embed(ctx: StepContext) -> dict[str, Any]:
 
 
 def _train_params(ctx: StepContext) -> Any:
-    from training.train import TrainParams
+    from training.params import TrainParams
 
     overrides = {k: v for k, v in ctx.options.items() if k in TRAIN_OPTIONS}
     defaults = {

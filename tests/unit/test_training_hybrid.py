@@ -9,9 +9,6 @@ import torch
 from training.baselines import decayed_cooccurrence
 from training.evaluate import evaluate_recommender, evaluate_top_k
 from training.hybrid import (
-    _F,
-    HYBRID_FEATURES,
-    HybridConfig,
     HybridRecommender,
     Ranker,
     _objective,
@@ -19,6 +16,8 @@ from training.hybrid import (
     build_signals,
     fit_ranker,
 )
+from training.params import FEATURE_INDEX as _F
+from training.params import HYBRID_FEATURES, HybridConfig
 from training.split import TimeSplit, make_split
 from training.synthetic import make_synthetic_snapshot, random_embeddings
 
