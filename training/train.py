@@ -62,13 +62,13 @@ from training.hybrid import (
     HybridRecommender,
     HybridSignals,
     PairSignal,
-    Ranker,
     build_signals,
     fit_ranker,
 )
 from training.interactions import CSR, BasketArrays, decay_weights
 from training.models import build_encoder
 from training.models.link import LinkPredictor
+from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
 from training.recommender import DotRecommender, Recommender
 from training.sampling import NegativeSampler, PairSampler, cold_start_mask, drop_edges

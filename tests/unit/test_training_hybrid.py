@@ -10,12 +10,12 @@ from training.baselines import decayed_cooccurrence
 from training.evaluate import evaluate_recommender, evaluate_top_k
 from training.hybrid import (
     HybridRecommender,
-    Ranker,
     _objective,
     _target_weights,
     build_signals,
     fit_ranker,
 )
+from training.models.ranker import Ranker
 from training.params import FEATURE_INDEX as _F
 from training.params import HYBRID_FEATURES, HybridConfig
 from training.split import TimeSplit, make_split
