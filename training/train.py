@@ -58,13 +58,7 @@ from training.baselines import tune_half_life
 from training.embedding import resolve_device
 from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
 from training.graph import ContentEncoder, ProductGraph, build_graph
-from training.hybrid import (
-    HybridRecommender,
-    HybridSignals,
-    PairSignal,
-    build_signals,
-    fit_ranker,
-)
+from training.hybrid import HybridRecommender, fit_ranker
 from training.interactions import CSR, BasketArrays, decay_weights
 from training.models import build_encoder
 from training.models.link import LinkPredictor
@@ -72,6 +66,7 @@ from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
 from training.recommender import DotRecommender, Recommender
 from training.sampling import NegativeSampler, PairSampler, cold_start_mask, drop_edges
+from training.signals import HybridSignals, PairSignal, build_signals
 from training.snapshot import CatalogueSnapshot
 from training.split import SplitData, TimeSplit, make_split
 

@@ -12,12 +12,12 @@ from training.hybrid import (
     HybridRecommender,
     _objective,
     _target_weights,
-    build_signals,
     fit_ranker,
 )
 from training.models.ranker import Ranker
 from training.params import FEATURE_INDEX as _F
 from training.params import HYBRID_FEATURES, HybridConfig
+from training.signals import build_signals
 from training.split import TimeSplit, make_split
 from training.synthetic import make_synthetic_snapshot, random_embeddings
 
