@@ -57,8 +57,9 @@ from training.aliases import FloatArray, Progress, no_progress
 from training.baselines import tune_half_life
 from training.embedding import resolve_device
 from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
+from training.fit_ranker import fit_ranker
 from training.graph import ContentEncoder, ProductGraph, build_graph
-from training.hybrid import HybridRecommender, fit_ranker
+from training.hybrid import HybridRecommender
 from training.interactions import CSR, BasketArrays, decay_weights
 from training.models import build_encoder
 from training.models.link import LinkPredictor

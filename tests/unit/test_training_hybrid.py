@@ -8,12 +8,8 @@ import torch
 
 from training.baselines import decayed_cooccurrence
 from training.evaluate import evaluate_recommender, evaluate_top_k
-from training.hybrid import (
-    HybridRecommender,
-    _objective,
-    _target_weights,
-    fit_ranker,
-)
+from training.fit_ranker import _objective, _target_weights, fit_ranker
+from training.hybrid import HybridRecommender
 from training.models.ranker import Ranker
 from training.params import FEATURE_INDEX as _F
 from training.params import HYBRID_FEATURES, HybridConfig
