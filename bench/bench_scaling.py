@@ -67,13 +67,14 @@ from affinity.settings import get_settings  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
+from training.models import build_model  # noqa: E402
 from training.params import TrainParams  # noqa: E402
 from training.recommender import top_k_dot  # noqa: E402
 from training.sampling import NegativeSampler, PairSampler  # noqa: E402
 from training.snapshot import CatalogueSnapshot, from_neo4j  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import random_embeddings  # noqa: E402
-from training.train import _build_model, embed_nodes, train_epoch  # noqa: E402
+from training.train import embed_nodes, train_epoch  # noqa: E402
 from workers import versions  # noqa: E402
 
 K = 20
@@ -251,7 +252,7 @@ def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int, ste
         )
     with stage(results, "train_epoch") as record:
         torch.manual_seed(0)
-        model = _build_model(params, graph.num_features)
+        model = build_model(params, graph.num_features)
         optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
         pairs = PairSampler(data.fit, decay_weights(data.fit.ts, ref, params.pair_half_life_days or 120.0))
         negatives = NegativeSampler.create(data.fit)

@@ -164,7 +164,7 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
     The honest offline comparison against the baselines on a held-out period is ``affinity eval``
     (docs/evaluation.md); this gate compares successive versions measured the same way.
     """
-    from training.train import TrainedModel
+    from training.artifact import TrainedModel
 
     model = TrainedModel.load(ctx.workdir)
     metrics = dict(model.val_metrics.get("hybrid") or {})
@@ -176,8 +176,8 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
 
 
 def write(ctx: StepContext) -> dict[str, Any]:
+    from training.artifact import TrainedModel
     from training.scoring import score_all
-    from training.train import TrainedModel
 
     model = TrainedModel.load(ctx.workdir)
     k = ctx.settings.top_k
