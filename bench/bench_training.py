@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import median_time, torch_machine, write_report  # noqa: E402
 from training.embedding import resolve_device  # noqa: E402
+from training.fit import fit  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
 from training.models import build_model  # noqa: E402
@@ -34,7 +35,7 @@ from training.sampling import NegativeSampler, PairSampler  # noqa: E402
 from training.snapshot import CatalogueSnapshot, from_dataset_dir  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import make_synthetic_snapshot, random_embeddings  # noqa: E402
-from training.train import fit, train_epoch  # noqa: E402
+from training.train import train_epoch  # noqa: E402
 
 
 def catalogues(sizes: list[int]) -> list[tuple[str, CatalogueSnapshot, np.ndarray]]:

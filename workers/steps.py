@@ -132,7 +132,7 @@ def _train_params(ctx: StepContext) -> Any:
 
 
 def train(ctx: StepContext) -> dict[str, Any]:
-    from training.train import fit
+    from training.fit import fit
 
     snapshot = load_snapshot(ctx)
     embeddings = np.load(ctx.workdir / EMBEDDINGS_FILE)
