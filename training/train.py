@@ -1,6 +1,6 @@
 """The GNN link predictor's training loop, with cold-start simulation (:func:`train_gnn`).
 
-:func:`train_epoch` / :func:`evaluate` run until validation stops improving (``patience``);
+:func:`train_epoch` / :func:`validation_scores` run until validation stops improving (``patience``);
 the weights of the best validation epoch are kept (never a test score). The orchestration around it
 (split, half-life, selection, hybrid) is :func:`training.fit.fit`.
 
@@ -43,10 +43,10 @@ from training.split import SplitData
 
 __all__ = [
     "embed_nodes",
-    "evaluate",
     "seed_everything",
     "train_epoch",
     "train_gnn",
+    "validation_scores",
     "window_graph",
 ]
 
@@ -176,7 +176,7 @@ def embed_nodes(model: LinkPredictor, graph: ProductGraph) -> GnnVectors:
     )
 
 
-def evaluate(
+def validation_scores(
     model: LinkPredictor, graph: ProductGraph, queries: EvalQueries, k: int = 10
 ) -> tuple[EvalResult, EvalResult]:
     """The GNN alone on ``queries``: :math:`s_{qc} = \\tau z_q^\\top z_c + b_c` on the full graph
@@ -232,7 +232,7 @@ def train_gnn(
     for epoch in range(1, params.epochs + 1):
         start = time.perf_counter()
         loss = train_epoch(model, graph, pairs, negatives, optimizer, params, rng, generator, log_q)
-        result, cold_view = evaluate(model, graph, data.val_queries)
+        result, cold_view = validation_scores(model, graph, data.val_queries)
         criterion = _criterion(result, cold_view)
         val = {**result.as_dict(), "cold_view": cold_view.overall.as_dict()}
         history.append(EpochRecord(epoch, loss, val, criterion, time.perf_counter() - start))
