@@ -69,12 +69,14 @@ from ingest.pipeline import ingest_paths  # noqa: E402
 from stores import versions  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
+from training.models import build_model  # noqa: E402
+from training.params import TrainParams  # noqa: E402
 from training.recommender import top_k_dot  # noqa: E402
 from training.sampling import NegativeSampler, PairSampler  # noqa: E402
 from training.snapshot import CatalogueSnapshot, from_neo4j  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import random_embeddings  # noqa: E402
-from training.train import TrainParams, _build_model, embed_nodes, train_epoch  # noqa: E402
+from training.train import embed_nodes, train_epoch  # noqa: E402
 
 K = 20
 _COLOURS = ("red", "blue", "green", "pink", "white", "black", "gold", "silver", "ivory", "teal")
@@ -251,7 +253,7 @@ def train(results: dict[str, Any], snapshot: CatalogueSnapshot, epochs: int, ste
         )
     with stage(results, "train_epoch") as record:
         torch.manual_seed(0)
-        model = _build_model(params, graph.num_features)
+        model = build_model(params, graph.num_features)
         optimizer = torch.optim.Adam(model.parameters(), lr=params.lr)
         pairs = PairSampler(data.fit, decay_weights(data.fit.ts, ref, params.pair_half_life_days or 120.0))
         negatives = NegativeSampler.create(data.fit)

@@ -26,13 +26,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import median_time, torch_machine, write_report  # noqa: E402
 from training.embedding import resolve_device  # noqa: E402
+from training.fit import fit  # noqa: E402
 from training.graph import ContentEncoder, build_graph  # noqa: E402
 from training.interactions import decay_weights  # noqa: E402
+from training.models import build_model  # noqa: E402
+from training.params import TrainParams  # noqa: E402
 from training.sampling import NegativeSampler, PairSampler  # noqa: E402
 from training.snapshot import CatalogueSnapshot, from_dataset_dir  # noqa: E402
 from training.split import TimeSplit, make_split  # noqa: E402
 from training.synthetic import make_synthetic_snapshot, random_embeddings  # noqa: E402
-from training.train import TrainParams, _build_model, fit, train_epoch  # noqa: E402
+from training.train import train_epoch  # noqa: E402
 
 
 def catalogues(sizes: list[int]) -> list[tuple[str, CatalogueSnapshot, np.ndarray]]:
@@ -118,7 +121,7 @@ def main() -> None:
         for encoder in filter(None, args.encoders.split(",")):
             params = TrainParams(encoder=encoder, steps_per_epoch=args.steps)
             torch.manual_seed(0)
-            model = _build_model(params, graph.num_features).to(device)
+            model = build_model(params, graph.num_features).to(device)
             opt = torch.optim.Adam(model.parameters(), lr=params.lr)
             pairs = PairSampler(data.fit, decay_weights(data.fit.ts, ref, 120.0))
             negatives = NegativeSampler.create(data.fit)

@@ -63,10 +63,10 @@ def offline_eval(
 
     from training.embedding import embed_with_cache
     from training.experiment import run_evaluation
+    from training.params import TrainParams
     from training.report import write_report
     from training.snapshot import from_dataset_dir
     from training.split import ONLINE_RETAIL_SPLIT, TimeSplit
-    from training.train import TrainParams
 
     settings = load_settings()
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))

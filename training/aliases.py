@@ -7,8 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FloatArray", "IntArray", "Progress", "no_progress"]
+__all__ = ["BoolArray", "FloatArray", "IntArray", "Progress", "no_progress"]
 
+BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 #: ``progress(step, done, total)``, called as long work advances (CLI bars, job progress).

@@ -21,14 +21,15 @@ import numpy as np
 import numpy.typing as npt
 
 from training.aliases import FloatArray, Progress, no_progress
+from training.artifact import EpochRecord
 from training.baselines import build_baselines, tune_half_life
 from training.evaluate import EvalQueries, EvalResult, bootstrap_difference, evaluate_top_k
-from training.hybrid import HybridConfig
+from training.fit import fit
 from training.metrics import RankingMetrics
+from training.params import HybridConfig, TrainParams
 from training.recommender import Recommender
 from training.snapshot import CatalogueSnapshot
 from training.split import ONLINE_RETAIL_SPLIT, TimeSplit, make_split
-from training.train import EpochRecord, TrainParams, fit
 
 __all__ = ["ABLATIONS", "EvaluationReport", "ResultRow", "run_evaluation"]
 

@@ -24,11 +24,11 @@ import numpy as np
 
 from graph_schema import AssociationKind
 from training.aliases import FloatArray, IntArray, Progress, no_progress
+from training.artifact import TrainedModel
 from training.embedding import TextEmbedder
 from training.hybrid import HybridRecommender
 from training.recommender import top_k_dot
 from training.snapshot import ProductText
-from training.train import TrainedModel
 
 __all__ = [
     "AssociationRow",

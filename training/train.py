@@ -1,28 +1,8 @@
-"""Training: the GNN link predictor with cold-start simulation, then the hybrid ranker.
+"""The GNN link predictor's training loop, with cold-start simulation (:func:`train_gnn`).
 
-:func:`fit` is the one entry point the retrain pipeline calls::
-
-    model = fit(snapshot, text_embeddings, TrainParams(encoder="sage"), progress=report)
-    model.save(run_dir)
-
-Steps (each reported through ``progress(step, done, total)``; the GNN reports ``("epoch", e, epochs)``
-after every epoch, the others ``(step, 1, 1)`` when done):
-
-1. **split**: the last ``val_days`` of the snapshot's baskets are validation, the rest the fit period
-   (:mod:`training.split`); pass a :class:`~training.split.TimeSplit` to evaluate on a held-out test.
-2. **half-life**: the co-occurrence half-life is chosen on validation
-   (:func:`~training.baselines.tune_half_life`).
-3. **graph**: the co-purchase graph of the fit period (:mod:`training.graph`).
-4. **train**: :func:`train_epoch` / :func:`evaluate` until validation stops improving (``patience``);
-   the weights of the best validation epoch are kept (never a test score).
-5. **selection**: the residual ranker's correction weight is chosen on rolling two-week windows
-   at the end of the train window, with a second GNN trained on the baskets before them
-   (:func:`choose_residual_scales`; reported as ``("selection_epoch", e, epochs)`` and
-   ``("selection", i, n)``).
-6. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
-   (:mod:`training.hybrid`).
-7. **final**: the chosen weights are applied, inductively, to the graph of the whole train window,
-   and the hybrid signals are recomputed on it; that is what scoring and evaluation use.
+:func:`train_epoch` / :func:`validation_scores` run until validation stops improving (``patience``);
+the weights of the best validation epoch are kept (never a test score). The orchestration around it
+(split, half-life, selection, hybrid) is :func:`training.fit.fit`.
 
 Each training step: hide a random share of the nodes (cold-start simulation: no edges, zero
 structural features), drop a share of the other edges, encode all nodes (full batch), draw fresh
@@ -40,127 +20,53 @@ binary cross-entropy on positives and per-pair negatives.
 from __future__ import annotations
 
 import copy
-import json
 import random
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from training.aliases import FloatArray, Progress, no_progress
-from training.baselines import HALF_LIFE_GRID, tune_half_life
+from training.artifact import EpochRecord, GnnVectors
 from training.embedding import resolve_device
-from training.evaluate import EvalQueries, EvalResult, build_queries, evaluate_recommender, evaluate_top_k
+from training.evaluate import EvalQueries, EvalResult, evaluate_recommender
 from training.graph import ContentEncoder, ProductGraph, build_graph
-from training.hybrid import (
-    HybridConfig,
-    HybridRecommender,
-    HybridSignals,
-    PairSignal,
-    Ranker,
-    build_signals,
-    fit_ranker,
-)
-from training.interactions import CSR, BasketArrays, decay_weights
-from training.models import build_encoder
+from training.interactions import BasketArrays, decay_weights
+from training.models import build_model
 from training.models.link import LinkPredictor
-from training.recommender import DotRecommender, Recommender
+from training.params import TrainParams
+from training.recommender import DotRecommender
 from training.sampling import NegativeSampler, PairSampler, cold_start_mask, drop_edges
 from training.snapshot import CatalogueSnapshot
-from training.split import SplitData, TimeSplit, make_split
+from training.split import SplitData
 
 __all__ = [
-    "EpochRecord",
-    "GnnVectors",
-    "TrainParams",
-    "TrainedModel",
-    "evaluate",
-    "fit",
+    "embed_nodes",
     "seed_everything",
     "train_epoch",
+    "train_gnn",
+    "validation_scores",
+    "window_graph",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class TrainParams:
-    """Every knob of :func:`fit`, with the defaults used for ``docs/evaluation.md``."""
-
-    encoder: str = "sage"  # sage | gat | gcn | mlp
-    hidden_channels: int = 64
-    out_channels: int = 64
-    num_layers: int = 2
-    heads: int = 4
-    dropout: float = 0.1
-    lr: float = 3e-3
-    weight_decay: float = 1e-5
-    epochs: int = 60
-    steps_per_epoch: int = 20
-    batch_pairs: int = 1024
-    loss: str = "softmax"  # softmax | bce
-    negatives: str = "popularity"  # popularity | uniform
-    num_negatives: int = 1024
-    neg_alpha: float = 0.75
-    logq_correction: bool = True  # subtract log sampling probability in the sampled softmax
-    cold_fraction: float = 0.2  # share of nodes hidden per step (0 disables cold-start simulation)
-    edge_dropout: float = 0.2
-    max_neighbors: int = 32
-    pair_half_life_days: float | None = 120.0  # recency weighting of the positive pairs
-    half_life_days: float | None = None  # None: tuned on validation
-    half_life_grid: tuple[float, ...] = HALF_LIFE_GRID
-    trending_days: float = 30.0
-    val_days: int = 28
-    patience: int = 8
-    max_tags: int = 256
-    seed: int = 7
-    device: str = "auto"
-    threads: int | None = None
-    hybrid: HybridConfig = field(default_factory=HybridConfig)
-    # Choosing the residual ranker's correction weight (:func:`choose_residual_scale`): this many
-    # rolling held-out windows of ``selection_days`` at the end of the train window (0: no choice,
-    # ``hybrid.residual_scale`` is used as given).
-    selection_windows: int = 3
-    selection_days: int = 14
-    residual_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["half_life_grid"] = list(self.half_life_grid)
-        out["residual_grid"] = list(self.residual_grid)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainParams:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if isinstance(values.get("hybrid"), dict):
-            values["hybrid"] = _hybrid_config(values["hybrid"])
-        for name in ("half_life_grid", "residual_grid"):
-            if name in values:
-                values[name] = tuple(values[name])
-        return cls(**values)
-
-
-def _hybrid_config(data: dict[str, Any]) -> HybridConfig:
-    """A :class:`HybridConfig` from a dict, ignoring keys this version does not know."""
-    known = {f.name for f in fields(HybridConfig)}
-    return HybridConfig(**{k: v for k, v in data.items() if k in known})
-
-
-@dataclass(slots=True)
-class EpochRecord:
-    """One epoch of history: mean training loss and validation metrics of the GNN alone."""
-
-    epoch: int
-    loss: float
-    val: dict[str, Any]
-    criterion: float
-    seconds: float
+def window_graph(
+    snapshot: CatalogueSnapshot,
+    baskets: BasketArrays,
+    ref_s: float,
+    text: FloatArray,
+    content_encoder: ContentEncoder,
+    params: TrainParams,
+    half_life: float,
+) -> ProductGraph:
+    """The co-purchase graph of ``baskets`` (a window ending at ``ref_s``, epoch seconds), on
+    ``params.device``: what the GNN is trained on and applied to."""
+    graph = build_graph(
+        snapshot.products, baskets, ref_s, text, content_encoder,
+        half_life_days=half_life, max_neighbors=params.max_neighbors, trending_days=params.trending_days,
+    )  # fmt: skip
+    return graph.to(resolve_device(params.device))
 
 
 def seed_everything(seed: int) -> None:
@@ -254,22 +160,6 @@ def train_epoch(
     return total / max(1, params.steps_per_epoch)
 
 
-@dataclass(frozen=True, slots=True)
-class GnnVectors:
-    """The trained GNN's vectors: a score is ``query[q] @ key[c]`` (see :mod:`training.models.link`).
-
-    ``query_cold`` holds the query vector each node gets from content alone: its structural features
-    zeroed and no edges, exactly what a real cold node gets in the full graph. All ``(N, D + 1)``.
-    """
-
-    key: FloatArray
-    query: FloatArray
-    query_cold: FloatArray
-
-    def as_tuple(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        return self.key, self.query, self.query_cold
-
-
 @torch.no_grad()
 def embed_nodes(model: LinkPredictor, graph: ProductGraph) -> GnnVectors:
     """Key and query vectors on the full graph, and content-only query vectors."""
@@ -286,7 +176,7 @@ def embed_nodes(model: LinkPredictor, graph: ProductGraph) -> GnnVectors:
     )
 
 
-def evaluate(
+def validation_scores(
     model: LinkPredictor, graph: ProductGraph, queries: EvalQueries, k: int = 10
 ) -> tuple[EvalResult, EvalResult]:
     """The GNN alone on ``queries``: :math:`s_{qc} = \\tau z_q^\\top z_c + b_c` on the full graph
@@ -298,191 +188,6 @@ def evaluate(
         DotRecommender(vectors.query_cold, vectors.key, name="gnn_cold_view"), queries, k
     )
     return normal, cold_view
-
-
-@dataclass(slots=True)
-class TrainedModel:
-    """What :func:`fit` returns: everything needed to rank, score, evaluate and save.
-
-    ``gnn`` are the final product vectors (train-window graph, :class:`GnnVectors`), ``text``
-    ``(N, D_t)`` the text embeddings; ``signals`` the hybrid's inputs on the train window; ``rankers``
-    the fitted rankers by variant name (``"hybrid"`` is the main one).
-    """
-
-    product_ids: list[str]
-    params: TrainParams
-    content_encoder: ContentEncoder
-    model: LinkPredictor
-    gnn: GnnVectors
-    text: FloatArray
-    signals: HybridSignals
-    rankers: dict[str, tuple[HybridConfig, Ranker]]
-    half_life_days: float
-    split: dict[str, str | None]
-    history: list[EpochRecord]
-    best_epoch: int
-    val_metrics: dict[str, Any]
-    timings: dict[str, float]
-    sizes: dict[str, int]
-    #: per ranker variant, the residual correction weight chosen on rolling windows and the
-    #: windows' warm metrics (:func:`choose_residual_scales`)
-    selection: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def index(self) -> dict[str, int]:
-        return {pid: i for i, pid in enumerate(self.product_ids)}
-
-    def recommender(self, variant: str = "hybrid") -> Recommender:
-        """``"gnn"`` (the encoder alone), ``"hybrid"`` or another fitted ranker variant."""
-        if variant == "gnn":
-            return DotRecommender(self.gnn.query, self.gnn.key, name=f"gnn_{self.params.encoder}")
-        config, ranker = self.rankers[variant]
-        return HybridRecommender(self.signals, ranker, config, name=variant)
-
-    @torch.no_grad()
-    def embed_content(self, content: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Content features ``(B, C)`` of products outside the graph -> their ``(B, D + 1)`` query
-        and key vectors (no edges, cold structural features: the inductive path)."""
-        self.model.eval()
-        device = next(self.model.parameters()).device
-        b = content.shape[0]
-        n_struct = self.model.encoder.in_channels - content.shape[1]
-        x = torch.cat([torch.from_numpy(content), torch.zeros(b, n_struct)], dim=1).to(device)
-        empty = torch.zeros((2, 0), dtype=torch.long, device=device)
-        z = self.model(x, empty, torch.zeros(0, device=device))
-        return self.model.query_vectors(z).cpu().numpy(), self.model.key_vectors(z).cpu().numpy()
-
-    # ------------------------------------------------------------------ persistence
-    def save(self, directory: Path | str) -> Path:
-        """Write ``model.pt`` (weights and arrays) and ``meta.json`` (params, history, metrics)."""
-        path = Path(directory)
-        path.mkdir(parents=True, exist_ok=True)
-        s = self.signals
-        arrays: dict[str, Any] = {
-            "state_dict": self.model.state_dict(),
-            "gnn_key": torch.from_numpy(self.gnn.key),
-            "gnn_query": torch.from_numpy(self.gnn.query),
-            "gnn_query_cold": torch.from_numpy(self.gnn.query_cold),
-            "text": torch.from_numpy(self.text),
-            "pairs": {
-                name: {
-                    "indptr": torch.from_numpy(sig.matrix.indptr),
-                    "indices": torch.from_numpy(sig.matrix.indices),
-                    "data": torch.from_numpy(sig.matrix.data),
-                    "diag": torch.from_numpy(sig.diag),
-                }
-                for name, sig in s.pairs.items()
-            },
-            "trend": torch.from_numpy(s.trend),
-            "pop": torch.from_numpy(s.pop),
-            "recency": torch.from_numpy(s.recency),
-            "seen": torch.from_numpy(s.seen),
-            "rankers": {name: ranker.state_dict() for name, (_, ranker) in self.rankers.items()},
-        }
-        torch.save(arrays, path / "model.pt")
-        meta = {
-            "format": 1,
-            "product_ids": self.product_ids,
-            "params": self.params.as_dict(),
-            "content_encoder": self.content_encoder.as_dict(),
-            "in_channels": self.model.encoder.in_channels,
-            "rankers": {name: asdict(config) for name, (config, _) in self.rankers.items()},
-            "half_life_days": self.half_life_days,
-            "split": self.split,
-            "history": [asdict(h) for h in self.history],
-            "best_epoch": self.best_epoch,
-            "val_metrics": self.val_metrics,
-            "timings": self.timings,
-            "sizes": self.sizes,
-            "selection": self.selection,
-        }
-        (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, directory: Path | str, device: str = "cpu") -> TrainedModel:
-        """Read what :meth:`save` wrote."""
-        path = Path(directory)
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        arrays = torch.load(path / "model.pt", map_location=device, weights_only=True)
-        params = TrainParams.from_dict(meta["params"])
-        model = _build_model(params, int(meta["in_channels"]))
-        model.load_state_dict(arrays["state_dict"])
-        model.to(torch.device(device)).eval()
-        n = len(meta["product_ids"])
-        pairs = {
-            name: PairSignal(
-                name,
-                CSR(t["indptr"].numpy(), t["indices"].numpy(), t["data"].numpy(), (n, n)),
-                t["diag"].numpy(),
-            )
-            for name, t in arrays["pairs"].items()
-        }
-        config = _hybrid_config(meta["rankers"]["hybrid"]) if "hybrid" in meta["rankers"] else params.hybrid
-        gnn = GnnVectors(
-            arrays["gnn_key"].numpy(), arrays["gnn_query"].numpy(), arrays["gnn_query_cold"].numpy()
-        )
-        text = arrays["text"].numpy()
-        text_n = text / np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
-        signals = HybridSignals(
-            pairs=pairs,
-            trend=arrays["trend"].numpy(),
-            pop=arrays["pop"].numpy(),
-            recency=arrays["recency"].numpy(),
-            seen=arrays["seen"].numpy(),
-            gnn=gnn.key,
-            gnn_query=gnn.query,
-            gnn_cold=gnn.query_cold,
-            text=text_n.astype(np.float32),
-        )
-        signals.prepare(config.n_candidates)
-        rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
-        for name, cfg in meta["rankers"].items():
-            hc = _hybrid_config(cfg)
-            state = arrays["rankers"][name]
-            members = (
-                len([key for key in state if key.startswith("linear.") and key.endswith(".weight")]) // 2
-            )
-            ranker = Ranker(
-                len(arrays["rankers"][name]["mean"]), kind=hc.ranker, hidden=hc.hidden, members=members
-            )
-            state = dict(arrays["rankers"][name])
-            state.setdefault("scale", torch.ones(()))  # saved before the residual ranker existed
-            state.setdefault("log_alpha", torch.zeros(0))
-            ranker.load_state_dict(state)
-            ranker.eval()
-            rankers[name] = (hc, ranker)
-        return cls(
-            product_ids=list(meta["product_ids"]),
-            params=params,
-            content_encoder=ContentEncoder.from_dict(meta["content_encoder"]),
-            model=model,
-            gnn=gnn,
-            text=text,
-            signals=signals,
-            rankers=rankers,
-            half_life_days=float(meta["half_life_days"]),
-            split=meta["split"],
-            history=[EpochRecord(**h) for h in meta["history"]],
-            best_epoch=int(meta["best_epoch"]),
-            val_metrics=meta["val_metrics"],
-            timings=meta["timings"],
-            sizes=meta["sizes"],
-            selection=meta.get("selection", {}),
-        )
-
-
-def _build_model(params: TrainParams, in_channels: int) -> LinkPredictor:
-    encoder = build_encoder(
-        params.encoder,
-        in_channels,
-        hidden_channels=params.hidden_channels,
-        out_channels=params.out_channels,
-        num_layers=params.num_layers,
-        dropout=params.dropout,
-        heads=params.heads,
-    )
-    return LinkPredictor(encoder)
 
 
 def _log_sampling_probability(
@@ -510,7 +215,7 @@ def train_gnn(
     """
     seed_everything(params.seed)
     device = graph.content.device
-    model = _build_model(params, graph.num_features).to(device)
+    model = build_model(params, graph.num_features).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
     ref_s = data.split.val_start.timestamp()
     pair_w = decay_weights(data.fit.ts, ref_s, params.pair_half_life_days)
@@ -527,7 +232,7 @@ def train_gnn(
     for epoch in range(1, params.epochs + 1):
         start = time.perf_counter()
         loss = train_epoch(model, graph, pairs, negatives, optimizer, params, rng, generator, log_q)
-        result, cold_view = evaluate(model, graph, data.val_queries)
+        result, cold_view = validation_scores(model, graph, data.val_queries)
         criterion = _criterion(result, cold_view)
         val = {**result.as_dict(), "cold_view": cold_view.overall.as_dict()}
         history.append(EpochRecord(epoch, loss, val, criterion, time.perf_counter() - start))
@@ -542,298 +247,3 @@ def train_gnn(
     model.load_state_dict(best_state)
     model.eval()
     return model, history, best_epoch
-
-
-def choose_residual_scales(
-    snapshot: CatalogueSnapshot,
-    train: BasketArrays,
-    split: TimeSplit,
-    params: TrainParams,
-    configs: dict[str, HybridConfig],
-    half_life: float,
-    content_encoder: ContentEncoder,
-    text: FloatArray,
-    progress: Progress = no_progress,
-) -> dict[str, tuple[float, dict[str, Any]]]:
-    """The weight :math:`\\lambda` of the residual ranker's correction, chosen on rolling held-out
-    windows inside the train window (``train``, the baskets before ``split.train_end``).
-
-    With :math:`W` = ``params.selection_windows`` and :math:`D` = ``params.selection_days``, cut
-    :math:`W + 1` windows of :math:`D` days at the end of the train window, starting at
-    :math:`t_0 < t_1 < \\dots < t_W`. A *selection GNN* is trained on the baskets before :math:`t_0`
-    (early-stopped on :math:`[t_0, t_1)`), so no window's baskets reach the GNN features it is scored
-    with. For :math:`i = 0..W-1`, a ranker is fitted on window :math:`i` with signals of the baskets
-    before :math:`t_i` (the production fit's shape) and scored on window :math:`i + 1` with signals
-    of the baskets before :math:`t_{i+1}`, once per :math:`\\lambda` in ``params.residual_grid``. The
-    choice maximises the mean over windows of warm (Recall@10 + NDCG@10) / 2, ties to the smaller
-    :math:`\\lambda` (:math:`\\lambda = 0` is time-decayed co-occurrence itself).
-
-    Each residual config of ``configs`` (by name) gets its own choice on the same windows and GNN.
-    Returns ``name -> (lambda, details)``; ``lambda`` is the config's ``residual_scale`` (and
-    ``details`` says why) when it is not residual, selection is off, or the history is too short.
-    """
-    out = {
-        name: (c.residual_scale, {"skipped": "not a residual ranker, or its scale is fixed"})
-        for name, c in configs.items()
-    }
-    residual = {name: c for name, c in configs.items() if c.ranker == "residual" and c.select_scale}
-    windows, grid = params.selection_windows, tuple(params.residual_grid)
-
-    def skip(why: str) -> dict[str, tuple[float, dict[str, Any]]]:
-        return {**out, **{name: (c.residual_scale, {"skipped": why}) for name, c in residual.items()}}
-
-    if not residual:
-        return out
-    if windows < 1 or len(grid) < 2:
-        return skip("selection is off")
-    end = split.train_end
-    day = timedelta(days=params.selection_days)
-    starts = [end - day * (windows + 1 - i) for i in range(windows + 1)]
-    if split.train_start is not None and starts[0] <= split.train_start:
-        return skip("train window too short for the selection windows")
-    sel_split = TimeSplit(val_start=starts[0], train_end=starts[1], train_start=split.train_start)
-    sel = make_split(snapshot, sel_split)
-    if len(sel.fit) < 2 or len(sel.val_queries) == 0:
-        return skip("too few baskets before the selection windows")
-
-    def gnn_progress(step: str, done: int, total: int) -> None:
-        progress("selection_epoch", done, total)
-
-    sel_graph = _graph(snapshot, sel.fit, starts[0], text, content_encoder, params, half_life)
-    model, _, best_epoch = train_gnn(sel_graph, sel, params, gnn_progress)
-    ends = [*starts[1:], end]
-    n_candidates = max(c.n_candidates for c in residual.values())
-    signals: dict[int, HybridSignals] = {}
-    for i, t in enumerate(starts):
-        before = train.window(None, t.timestamp())
-        graph = _graph(snapshot, before, t, text, content_encoder, params, half_life)
-        signals[i] = build_signals(
-            before, t.timestamp(), half_life, embed_nodes(model, graph).as_tuple(), text,
-            params.trending_days, n_candidates,
-        )  # fmt: skip
-    pairs: list[tuple[int, EvalQueries, EvalQueries]] = []
-    for i in range(windows):
-        seen_fit = train.window(None, starts[i].timestamp()).seen()
-        fit_q = build_queries(train.window(starts[i].timestamp(), ends[i].timestamp()), seen_fit)
-        seen_eval = train.window(None, starts[i + 1].timestamp()).seen()
-        eval_q = build_queries(train.window(starts[i + 1].timestamp(), ends[i + 1].timestamp()), seen_eval)
-        if len(fit_q) and eval_q.warm.any():
-            pairs.append((i, fit_q, eval_q.subset(eval_q.warm)))
-    if not pairs:
-        return skip("no warm pairs in the selection windows")
-    for n, (name, config) in enumerate(residual.items(), start=1):
-        scores: dict[float, list[float]] = {lam: [] for lam in grid}
-        rows: list[dict[str, Any]] = []
-        for i, fit_q, eval_q in pairs:
-            ranker = fit_ranker(signals[i], fit_q, config)
-            row: dict[str, Any] = {
-                "fit": [starts[i].isoformat(), ends[i].isoformat()],
-                "scored": [starts[i + 1].isoformat(), ends[i + 1].isoformat()],
-                "pairs": len(eval_q),
-            }
-            lists = HybridRecommender(signals[i + 1], ranker, config).top_k_per_scale(
-                eval_q.unique_q, 10, grid
-            )
-            for lam in grid:
-                result = evaluate_top_k(eval_q, lists[lam])
-                scores[lam].append(0.5 * (result.warm.recall + result.warm.ndcg))
-                row[f"{lam:g}"] = {"recall": result.warm.recall, "ndcg": result.warm.ndcg}
-            rows.append(row)
-        mean = {lam: float(np.mean(v)) for lam, v in scores.items()}
-        chosen = max(grid, key=lambda lam: (round(mean[lam], 6), -lam))
-        details: dict[str, Any] = {
-            "scale": chosen,
-            "criterion": {f"{k:g}": v for k, v in mean.items()},
-            "windows": rows,
-            "selection_gnn_best_epoch": best_epoch,
-        }
-        out[name] = (float(chosen), details)
-        progress("selection", n, len(residual))
-    return out
-
-
-def _graph(
-    snapshot: CatalogueSnapshot,
-    baskets: BasketArrays,
-    ref: Any,
-    text: FloatArray,
-    content_encoder: ContentEncoder,
-    params: TrainParams,
-    half_life: float,
-) -> ProductGraph:
-    """The co-purchase graph of ``baskets`` (a window ending at datetime ``ref``), on the device."""
-    graph = build_graph(
-        snapshot.products, baskets, ref.timestamp(), text, content_encoder,
-        half_life_days=half_life, max_neighbors=params.max_neighbors, trending_days=params.trending_days,
-    )  # fmt: skip
-    return graph.to(resolve_device(params.device))
-
-
-def fit(
-    snapshot: CatalogueSnapshot,
-    text_embeddings: FloatArray,
-    params: TrainParams | None = None,
-    split: TimeSplit | None = None,
-    extra_hybrids: dict[str, HybridConfig] | None = None,
-    progress: Progress = no_progress,
-) -> TrainedModel:
-    """Train the GNN and the hybrid on ``snapshot`` (see the module docstring for the steps).
-
-    Args:
-        snapshot: products and baskets; only baskets before ``split.train_end`` are used.
-        text_embeddings: ``(N, D_t)`` rows aligned with ``snapshot.products``.
-        params: hyper-parameters (defaults: :class:`TrainParams`).
-        split: validation and train-window boundaries; by default the last ``params.val_days``
-            of the snapshot are validation (the last fifth of the baskets when that leaves no fit
-            period, as in a short history) and the model is trained on everything.
-        extra_hybrids: more ranker variants to fit on the same GNN (ablations), by name.
-        progress: ``progress(step, done, total)``, called after each step and epoch.
-
-    Returns:
-        A :class:`TrainedModel` whose signals and embeddings cover the whole train window.
-    """
-    params = params or TrainParams()
-    if params.threads:
-        torch.set_num_threads(params.threads)
-    if len(text_embeddings) != len(snapshot.products):
-        raise ValueError("text_embeddings must have one row per snapshot product")
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
-    device = resolve_device(params.device)
-    chosen = split is not None
-    if split is None:
-        split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
-    data = make_split(snapshot, split)
-    if not chosen and (len(data.fit) < 2 or len(data.val_queries) == 0):
-        # A short history (a new shop, a test graph): validate on the last fifth of the baskets.
-        times = sorted(b.ts for b in snapshot.baskets)
-        cut = times[min(len(times) - 1, max(1, int(0.8 * len(times))))]
-        if times[0] < cut:
-            split = TimeSplit(val_start=cut, train_end=split.train_end)
-            data = make_split(snapshot, split)
-    if len(data.fit) == 0 or len(data.val_queries) == 0:
-        raise ValueError("the fit or validation period has no baskets: pick another split or val_days")
-    val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()
-    lap("split")
-    progress("split", 1, 1)
-
-    if params.half_life_days is None:
-        half_life, _ = tune_half_life(data.fit, data.val_queries, val_s, params.half_life_grid)
-    else:
-        half_life = params.half_life_days
-    lap("half_life")
-    progress("half_life", 1, 1)
-
-    content_encoder = ContentEncoder.fit(snapshot.products, max_tags=params.max_tags)
-    text = np.asarray(text_embeddings, dtype=np.float32)
-
-    def graph_of(window: str) -> ProductGraph:
-        baskets, ref = (data.fit, val_s) if window == "fit" else (data.train, end_s)
-        g = build_graph(
-            snapshot.products, baskets, ref, text, content_encoder,
-            half_life_days=half_life, max_neighbors=params.max_neighbors, trending_days=params.trending_days,
-        )  # fmt: skip
-        return g.to(device)
-
-    fit_graph = graph_of("fit")
-    lap("graph")
-    progress("graph", 1, 1)
-
-    model, history, best_epoch = train_gnn(fit_graph, data, params, progress)
-    lap("train")
-
-    variants = {"hybrid": params.hybrid, **(extra_hybrids or {})}
-    scales = choose_residual_scales(
-        snapshot, data.train, split, params, variants, half_life, content_encoder, text, progress
-    )
-    variants = {name: replace(c, residual_scale=scales[name][0]) for name, c in variants.items()}
-    lap("selection")
-
-    fit_vectors = embed_nodes(model, fit_graph)
-    fit_signals = build_signals(
-        data.fit,
-        val_s,
-        half_life,
-        fit_vectors.as_tuple(),
-        text,
-        params.trending_days,
-        params.hybrid.n_candidates,
-    )
-    rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
-    val_metrics: dict[str, Any] = {"gnn": history[best_epoch - 1].val if history else {}}
-    for i, (name, config) in enumerate(variants.items(), start=1):
-        ranker = fit_ranker(fit_signals, data.val_queries, config)
-        rankers[name] = (config, ranker)
-        val_metrics[name] = evaluate_recommender(
-            HybridRecommender(fit_signals, ranker, config, name), data.val_queries
-        ).as_dict()
-        progress("hybrid", i, len(variants))
-    lap("hybrid")
-
-    final_graph = graph_of("train")
-    vectors = embed_nodes(model, final_graph)
-    signals = build_signals(
-        data.train,
-        end_s,
-        half_life,
-        vectors.as_tuple(),
-        text,
-        params.trending_days,
-        params.hybrid.n_candidates,
-    )
-    lap("final")
-    progress("final", 1, 1)
-    return TrainedModel(
-        product_ids=snapshot.product_ids,
-        params=params,
-        content_encoder=content_encoder,
-        model=model.cpu(),
-        gnn=vectors,
-        text=text,
-        signals=signals,
-        rankers=rankers,
-        half_life_days=half_life,
-        split=split.as_dict(),
-        history=history,
-        best_epoch=best_epoch,
-        val_metrics=val_metrics,
-        timings=timings,
-        sizes={
-            **data.sizes(),
-            "edges": int(final_graph.edge_index.shape[1]),
-            "features": final_graph.num_features,
-        },
-        selection={name: details for name, (_, details) in scales.items()},
-    )
-
-
-def fit_many(
-    snapshot: CatalogueSnapshot,
-    text_embeddings: FloatArray,
-    encoders: Sequence[str],
-    params: TrainParams,
-    split: TimeSplit | None = None,
-    extra_hybrids: dict[str, HybridConfig] | None = None,
-    progress: Progress = no_progress,
-) -> dict[str, TrainedModel]:
-    """:func:`fit` once per encoder name (for comparisons), same params otherwise."""
-    out = {}
-    for name in encoders:
-        out[name] = fit(
-            snapshot, text_embeddings, _replace(params, encoder=name), split, extra_hybrids, progress
-        )
-    return out
-
-
-def _replace(params: TrainParams, **changes: Any) -> TrainParams:
-    data = params.as_dict()
-    data.update(changes)
-    data["hybrid"] = changes.get("hybrid", params.hybrid)
-    return TrainParams.from_dict(data)

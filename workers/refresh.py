@@ -17,10 +17,10 @@ import neo4j
 import cypher
 from affinity.settings import Settings
 from stores import versions
+from training.artifact import TrainedModel
 from training.embedding import TextEmbedder, product_text, text_hash
 from training.scoring import score_new_product
 from training.snapshot import ProductText, product_from_record
-from training.train import TrainedModel
 from workers.runner import artefact_dir
 
 PRODUCTS_BY_IDS = cypher.query("products.export_by_ids")

@@ -120,7 +120,7 @@ def embed(ctx: StepContext) -> dict[str, Any]:
 
 
 def _train_params(ctx: StepContext) -> Any:
-    from training.train import TrainParams
+    from training.params import TrainParams
 
     overrides = {k: v for k, v in ctx.options.items() if k in TRAIN_OPTIONS}
     defaults = {
@@ -133,7 +133,7 @@ def _train_params(ctx: StepContext) -> Any:
 
 
 def train(ctx: StepContext) -> dict[str, Any]:
-    from training.train import fit
+    from training.fit import fit
 
     snapshot = load_snapshot(ctx)
     embeddings = np.load(ctx.workdir / EMBEDDINGS_FILE)
@@ -165,7 +165,7 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
     The honest offline comparison against the baselines on a held-out period is ``affinity eval``
     (docs/evaluation.md); this gate compares successive versions measured the same way.
     """
-    from training.train import TrainedModel
+    from training.artifact import TrainedModel
 
     model = TrainedModel.load(ctx.workdir)
     metrics = dict(model.val_metrics.get("hybrid") or {})
@@ -177,8 +177,8 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
 
 
 def write(ctx: StepContext) -> dict[str, Any]:
+    from training.artifact import TrainedModel
     from training.scoring import score_all
-    from training.train import TrainedModel
 
     model = TrainedModel.load(ctx.workdir)
     k = ctx.settings.top_k

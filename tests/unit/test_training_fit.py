@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 from graph_schema import AssociationKind
+from training.artifact import TrainedModel
 from training.evaluate import evaluate_recommender
-from training.hybrid import HybridConfig
+from training.fit import fit
+from training.params import HybridConfig, TrainParams
 from training.scoring import score_all, score_new_product
 from training.snapshot import ProductText
 from training.split import TimeSplit, make_split
 from training.synthetic import make_synthetic_snapshot
-from training.train import TrainedModel, TrainParams, fit
 
 SNAP = make_synthetic_snapshot(120, 900, n_themes=6, seed=5)
 RNG = np.random.default_rng(0)

@@ -8,17 +8,12 @@ import torch
 
 from training.baselines import decayed_cooccurrence
 from training.evaluate import evaluate_recommender, evaluate_top_k
-from training.hybrid import (
-    _F,
-    HYBRID_FEATURES,
-    HybridConfig,
-    HybridRecommender,
-    Ranker,
-    _objective,
-    _target_weights,
-    build_signals,
-    fit_ranker,
-)
+from training.fit_ranker import _objective, _target_weights, fit_ranker
+from training.hybrid import HybridRecommender
+from training.models.ranker import Ranker
+from training.params import FEATURE_INDEX as _F
+from training.params import HYBRID_FEATURES, HybridConfig
+from training.signals import build_signals
 from training.split import TimeSplit, make_split
 from training.synthetic import make_synthetic_snapshot, random_embeddings
 

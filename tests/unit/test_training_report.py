@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from training.experiment import EvaluationReport, run_evaluation
-from training.hybrid import HybridConfig
+from training.params import HybridConfig, TrainParams
 from training.report import load_report, markdown, write_report
 from training.split import TimeSplit
 from training.synthetic import make_synthetic_snapshot, random_embeddings
-from training.train import TrainParams
 
 
 def test_run_evaluation_and_write_report(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 Pick one by name with :func:`build_encoder`. Every encoder maps node features ``(N, F)`` and the
 co-purchase graph to unit-norm embeddings ``(N, D)``; the association score of two products is
-:math:`s_{ij} = \\tau \\, z_i^\\top z_j` (see :mod:`training.train`).
+:math:`s_{ij} = \\tau \\, z_i^\\top z_j + b_j` (:mod:`training.models.link`). :func:`build_model`
+is the encoder named by :class:`~training.params.TrainParams` under that link predictor: what
+:mod:`training.train` trains and :meth:`training.artifact.TrainedModel.load` rebuilds.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from training.models.base import ProductEncoder
 from training.models.gat import GATEncoder
 from training.models.gcn import GCNEncoder
+from training.models.link import LinkPredictor
 from training.models.mlp import MLPEncoder
 from training.models.sage import SAGEEncoder
+from training.params import TrainParams
 
 __all__ = [
     "ENCODERS",
@@ -21,6 +25,7 @@ __all__ = [
     "ProductEncoder",
     "SAGEEncoder",
     "build_encoder",
+    "build_model",
 ]
 
 ENCODERS: dict[str, type[ProductEncoder]] = {
@@ -54,3 +59,18 @@ def build_encoder(
     if cls is GATEncoder:
         kwargs["heads"] = heads
     return cls(in_channels, **kwargs)  # type: ignore[arg-type]
+
+
+def build_model(params: TrainParams, in_channels: int) -> LinkPredictor:
+    """A fresh :class:`~training.models.link.LinkPredictor` over the encoder ``params`` name, for
+    node features of width ``in_channels``."""
+    encoder = build_encoder(
+        params.encoder,
+        in_channels,
+        hidden_channels=params.hidden_channels,
+        out_channels=params.out_channels,
+        num_layers=params.num_layers,
+        dropout=params.dropout,
+        heads=params.heads,
+    )
+    return LinkPredictor(encoder)
