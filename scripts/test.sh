@@ -11,5 +11,7 @@ echo "[test] ruff"
 .venv/bin/ruff format --check .
 echo "[test] mypy"
 .venv/bin/mypy affinity cli cypher graph_schema ingest service stores training workers
+echo "[test] import contracts (docs/architecture.md)"
+.venv/bin/lint-imports --no-cache
 echo "[test] pytest"
 .venv/bin/pytest -q -p no:cacheprovider "$@"
