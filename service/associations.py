@@ -30,16 +30,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Association",
+    "AssociationCount",
     "AssociationExplanation",
     "AssociationKind",
     "Query",
     "learned_kind",
+    "load_counts",
     "resolve_associations",
 ]
 
 ASSOCIATIONS_LEARNED = statement("associations.learned")
 ASSOCIATIONS_OBSERVED = statement("associations.observed")
 EXPLANATIONS = statement("associations.explanations")
+COUNTS = statement("associations.counts")
 
 
 # The learned kinds of graph_schema.AssociationKind (the `kind` of an ASSOCIATED edge), and OBSERVED,
@@ -84,12 +87,12 @@ class AssociationRows:
     items: list[dict[str, Any]]
 
 
-AssociationKey = tuple[str, AssociationKind, int, float]
+AssociationKey = tuple[str, AssociationKind, int, float | None]
 
 
 async def load_associations(graph: Graph, keys: list[AssociationKey]) -> list[AssociationRows]:
     # One query per distinct (kind, first, minScore): normally one per field level.
-    groups: dict[tuple[AssociationKind, int, float], list[str]] = defaultdict(list)
+    groups: dict[tuple[AssociationKind, int, float | None], list[str]] = defaultdict(list)
     for product_id, kind, first, min_score in keys:
         groups[(kind, first, min_score)].append(product_id)
     found: dict[AssociationKey, AssociationRows] = {}
@@ -105,6 +108,40 @@ async def load_associations(graph: Graph, keys: list[AssociationKey]) -> list[As
                 record["found"], record["version"], list(record["items"])
             )
     return [found.get(key, AssociationRows(False, None, [])) for key in keys]
+
+
+@strawberry.type(
+    description="How many associations a product has, to tell why `associations(first: n)` answered "
+    "fewer than n: `stored` below n means the model keeps fewer for it; `matching` below n (with "
+    "`stored` at least n) means `minScore` filtered them."
+)
+class AssociationCount:
+    stored: int = strawberry.field(
+        description="Associations of the kind stored for the product (learned: in the active version)."
+    )
+    matching: int = strawberry.field(
+        description="Those of them scoring at least `minScore` (all without it)."
+    )
+
+
+CountKey = tuple[str, AssociationKind, float | None]
+
+
+async def load_counts(graph: Graph, keys: list[CountKey]) -> list[AssociationCount]:
+    groups: dict[tuple[AssociationKind, float | None], list[str]] = defaultdict(list)
+    for product_id, kind, min_score in keys:
+        groups[(kind, min_score)].append(product_id)
+    found: dict[CountKey, AssociationCount] = {}
+    for (kind, min_score), ids in groups.items():
+        for r in await graph.read(COUNTS, ids=ids, kind=kind.value, min_score=min_score):
+            if r["found"]:
+                found[(r["id"], kind, min_score)] = AssociationCount(
+                    stored=r["stored"], matching=r["matching"]
+                )
+    missing = [key[0] for key in keys if key not in found]
+    if missing:
+        raise NotFoundError(f"unknown product id {missing[0]!r}", ids=missing)
+    return [found[key] for key in keys]
 
 
 @dataclass(frozen=True)
@@ -182,7 +219,10 @@ class Association:
     )
     kind: AssociationKind = strawberry.field(description="COMPLEMENT, SUBSTITUTE or OBSERVED.")
     score: float = strawberry.field(
-        description="Learned: the model's score. Observed: the confidence P(product | source)."
+        description="In [0, 1], comparable across products and model versions. COMPLEMENT: the "
+        "probability, measured on held-out baskets, that this product is in the next basket holding "
+        "the source. SUBSTITUTE: text similarity (cosine, clipped at 0). OBSERVED: the confidence "
+        "P(product | source)."
     )
     rank: int = strawberry.field(description="1 for the best association of the source product.")
     model_version: str | None = strawberry.field(
@@ -209,7 +249,7 @@ class Association:
 
 
 async def resolve_associations(
-    info: ApiInfo, product_id: str, kind: AssociationKind, first: int, min_score: float
+    info: ApiInfo, product_id: str, kind: AssociationKind, first: int, min_score: float | None
 ) -> list[Association]:
     from service.products import Product
 
@@ -253,7 +293,11 @@ class Query:
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
         min_score: Annotated[
-            float, strawberry.argument(description="Drop associations scoring below this.")
-        ] = 0.0,
+            float | None,
+            strawberry.argument(
+                description="Drop associations scoring below this (scores lie in [0, 1]); "
+                "no filter by default."
+            ),
+        ] = None,
     ) -> list[Association]:
         return await resolve_associations(info, str(product_id), kind, first, min_score)

@@ -17,7 +17,13 @@ from neo4j import exceptions as neo4j_errors
 
 from affinity.settings import Settings
 from graph_schema import FULLTEXT_INDEX, VECTOR_INDEX
-from service.associations import Association, AssociationKind, resolve_associations
+from service.associations import (
+    Association,
+    AssociationCount,
+    AssociationKind,
+    load_counts,
+    resolve_associations,
+)
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError, NotFoundError
@@ -183,10 +189,31 @@ class Product:
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
         min_score: Annotated[
-            float, strawberry.argument(description="Drop associations scoring below this.")
-        ] = 0.0,
+            float | None,
+            strawberry.argument(
+                description="Drop associations scoring below this (scores lie in [0, 1]); "
+                "no filter by default."
+            ),
+        ] = None,
     ) -> list[Association]:
         return await resolve_associations(info, str(self.id), kind, first, min_score)
+
+    @strawberry.field(
+        description="How many associations of `kind` the product has, before and after `minScore`: "
+        "why an `associations` answer is shorter than `first`."
+    )
+    async def association_count(
+        self,
+        info: ApiInfo,
+        kind: Annotated[
+            AssociationKind,
+            strawberry.argument(description="COMPLEMENT, SUBSTITUTE (learned) or OBSERVED (co-purchases)."),
+        ] = AssociationKind.COMPLEMENT,
+        min_score: Annotated[
+            float | None, strawberry.argument(description="The filter `associations` was given, if any.")
+        ] = None,
+    ) -> AssociationCount:
+        return await info.context.loader(load_counts).load((str(self.id), kind, min_score))
 
 
 @strawberry.type(description="An edge of a product connection: a product and its cursor.")

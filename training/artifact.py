@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from training.aliases import FloatArray
+from training.aliases import FloatArray, IntArray
+from training.calibration import ScoreCalibration, popularity_percentile
 from training.graph import ContentEncoder
 from training.hybrid import HybridRecommender
 from training.interactions import CSR
@@ -84,10 +85,24 @@ class TrainedModel:
     #: per ranker variant, the residual correction weight chosen on rolling windows and the
     #: windows' warm metrics (:func:`training.selection.choose_residual_scales`)
     selection: dict[str, Any] = field(default_factory=dict)
+    #: the complement scores' calibration, fitted on held-out baskets (:mod:`training.calibration`)
+    calibration: ScoreCalibration | None = None
 
     @property
     def index(self) -> dict[str, int]:
         return {pid: i for i, pid in enumerate(self.product_ids)}
+
+    def complement_scores(self, query_idx: IntArray, k: int) -> FloatArray:
+        """``(Q, k)`` calibrated complement scores by rank of the sources ``query_idx`` (``-1``: a
+        product outside the model, a cold source): the held-out probability that the product at that
+        rank is in the next basket holding the source."""
+        if self.calibration is None:
+            raise ValueError("this model has no score calibration (trained before calibrated scores)")
+        q = np.asarray(query_idx, dtype=np.int64)
+        known = q >= 0
+        percentile = popularity_percentile(self.signals.pop, self.signals.seen)[np.maximum(q, 0)]
+        warm = known & self.signals.seen[np.maximum(q, 0)]
+        return self.calibration.scores(self.calibration.segments(percentile, warm), k)
 
     def recommender(self, variant: str = "hybrid") -> Recommender:
         """``"gnn"`` (the encoder alone), ``"hybrid"`` or another fitted ranker variant."""
@@ -152,6 +167,7 @@ class TrainedModel:
             "timings": self.timings,
             "sizes": self.sizes,
             "selection": self.selection,
+            "calibration": self.calibration.as_dict() if self.calibration is not None else None,
         }
         (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         return path
@@ -230,4 +246,5 @@ class TrainedModel:
             timings=meta["timings"],
             sizes=meta["sizes"],
             selection=meta.get("selection", {}),
+            calibration=ScoreCalibration.from_dict(meta["calibration"]) if meta.get("calibration") else None,
         )

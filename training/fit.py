@@ -39,15 +39,16 @@ import torch
 from training.aliases import FloatArray, Progress, no_progress
 from training.artifact import TrainedModel
 from training.baselines import tune_half_life
+from training.calibration import ScoreCalibration, popularity_percentile
 from training.embedding import resolve_device
-from training.evaluate import evaluate_recommender
+from training.evaluate import EvalQueries, evaluate_recommender, hit_matrix
 from training.fit_ranker import fit_ranker
 from training.graph import ContentEncoder
 from training.hybrid import HybridRecommender
 from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
 from training.selection import choose_residual_scales
-from training.signals import build_signals
+from training.signals import HybridSignals, build_signals
 from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
 from training.train import embed_nodes, train_gnn, window_graph
@@ -153,6 +154,7 @@ def fit(
             HybridRecommender(fit_signals, ranker, config, name), data.val_queries
         ).as_dict()
         progress("hybrid", i, len(variants))
+    calibration = _calibration(scales["hybrid"][1], fit_signals, rankers["hybrid"], data.val_queries, params)
     lap("hybrid")
 
     final_graph = window_graph(snapshot, data.train, end_s, text, content_encoder, params, half_life)
@@ -189,6 +191,7 @@ def fit(
             "features": final_graph.num_features,
         },
         selection={name: details for name, (_, details) in scales.items()},
+        calibration=calibration,
     )
 
 
@@ -215,3 +218,24 @@ def _replace(params: TrainParams, **changes: Any) -> TrainParams:
     data.update(changes)
     data["hybrid"] = changes.get("hybrid", params.hybrid)
     return TrainParams.from_dict(data)
+
+
+def _calibration(
+    selection: dict[str, Any],
+    fit_signals: HybridSignals,
+    fitted: tuple[HybridConfig, Ranker],
+    val_queries: EvalQueries,
+    params: TrainParams,
+) -> ScoreCalibration:
+    """The held-out calibration the selection windows produced; without them (selection off, a short
+    history) the validation window's, which is in-sample for the ranker and says so."""
+    if "calibration" in selection:
+        return ScoreCalibration.from_dict(selection.pop("calibration"))
+    config, ranker = fitted
+    lists = HybridRecommender(fit_signals, ranker, config).top_k(val_queries.unique_q, params.calibration_k)
+    return ScoreCalibration.fit(
+        hit_matrix(val_queries, lists),
+        popularity_percentile(fit_signals.pop, fit_signals.seen)[val_queries.q],
+        fit_signals.seen[val_queries.q],
+        source="validation window (in-sample for the ranker: no selection windows)",
+    )

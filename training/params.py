@@ -131,6 +131,9 @@ class TrainParams:
     selection_windows: int = 3
     selection_days: int = 14
     residual_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    # List depth whose association scores are calibrated on held-out baskets
+    # (:class:`training.calibration.ScoreCalibration`); deeper ranks keep the last rank's score.
+    calibration_k: int = 20
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -42,19 +42,25 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class AssociationRow:
-    """One learned edge: ``(source)-[:ASSOCIATED {score, rank, kind}]->(target)``; rank 1 is best."""
+    """One learned edge: ``(source)-[:ASSOCIATED {score, raw_score, rank, kind}]->(target)``; rank 1
+    is best. ``score`` lies in [0, 1] and is what clients threshold: for a complement, the held-out
+    probability that the target is in the next basket holding the source (:mod:`training.calibration`);
+    for a substitute, the text cosine clipped at 0. ``raw_score`` is the ranker's (or the cosine's)
+    own number, kept for analysts."""
 
     source_id: str
     target_id: str
     score: float
     rank: int
     kind: AssociationKind
+    raw_score: float
 
     def as_dict(self) -> dict[str, str | float | int]:
         return {
             "source_id": self.source_id,
             "target_id": self.target_id,
             "score": self.score,
+            "raw_score": self.raw_score,
             "rank": self.rank,
             "kind": self.kind.value,
         }
@@ -64,17 +70,23 @@ def _rows(
     product_ids: Sequence[str],
     sources: IntArray,
     idx: IntArray,
-    scores: FloatArray,
+    raw: FloatArray,
     kind: AssociationKind,
+    by_rank: FloatArray | None = None,
 ) -> list[AssociationRow]:
+    """Rows of the valid entries of each source's list; ``score`` is ``by_rank[source row, rank - 1]``
+    (calibrated scores by rank), or the raw score clipped to [0, 1] without it."""
     out = []
-    for source, row_i, row_s in zip(sources, idx, scores, strict=True):
+    for row, (source, row_i, row_s) in enumerate(zip(sources, idx, raw, strict=True)):
         rank = 0
-        for target, score in zip(row_i, row_s, strict=True):
-            if target < 0 or not np.isfinite(score):
+        for target, value in zip(row_i, row_s, strict=True):
+            if target < 0 or not np.isfinite(value):
                 continue
             rank += 1
-            out.append(AssociationRow(product_ids[source], product_ids[target], float(score), rank, kind))
+            score = float(by_rank[row, rank - 1]) if by_rank is not None else min(max(float(value), 0.0), 1.0)
+            out.append(
+                AssociationRow(product_ids[source], product_ids[target], score, rank, kind, float(value))
+            )
     return out
 
 
@@ -131,7 +143,8 @@ def score_complements(
     for start in range(0, n, block_size):
         q = np.arange(start, min(n, start + block_size), dtype=np.int64)
         idx, val = recommender.top_k_scores(q, k)
-        yield _rows(model.product_ids, q, idx, val, AssociationKind.COMPLEMENT)
+        calibrated = model.complement_scores(q, k)
+        yield _rows(model.product_ids, q, idx, val, AssociationKind.COMPLEMENT, calibrated)
         progress("score complements", int(q[-1]) + 1, n)
 
 
@@ -181,6 +194,7 @@ def score_new_product(
     own = -1 if known is None else known
     keep_i = np.where(idx == own, -1, idx)
     keep_s = np.where(s_idx == own, -1, s_idx)
-    rows = _rows(ids, source, keep_i, val, AssociationKind.COMPLEMENT)
+    calibrated = model.complement_scores(np.array([own], dtype=np.int64), k)
+    rows = _rows(ids, source, keep_i, val, AssociationKind.COMPLEMENT, calibrated)
     substitutes = _rows(ids, source, keep_s, s_val, AssociationKind.SUBSTITUTE)[:k]
     return rows + substitutes

@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from training.aliases import FloatArray, Progress, no_progress
-from training.evaluate import EvalQueries, build_queries, evaluate_top_k
+from training.calibration import ScoreCalibration, popularity_percentile
+from training.evaluate import EvalQueries, build_queries, evaluate_top_k, hit_matrix
 from training.fit_ranker import fit_ranker
 from training.graph import ContentEncoder
 from training.hybrid import HybridRecommender
@@ -94,6 +96,8 @@ def choose_residual_scales(
             before, t.timestamp(), half_life, embed_nodes(model, graph).as_tuple(), text,
             params.trending_days, n_candidates,
         )  # fmt: skip
+    # Every pair of a scored window (warm and cold queries): the scale is chosen on the warm pairs, the
+    # association scores are calibrated on all of them.
     pairs: list[tuple[int, EvalQueries, EvalQueries]] = []
     for i in range(windows):
         seen_fit = train.window(None, starts[i].timestamp()).seen()
@@ -101,34 +105,49 @@ def choose_residual_scales(
         seen_eval = train.window(None, starts[i + 1].timestamp()).seen()
         eval_q = build_queries(train.window(starts[i + 1].timestamp(), ends[i + 1].timestamp()), seen_eval)
         if len(fit_q) and eval_q.warm.any():
-            pairs.append((i, fit_q, eval_q.subset(eval_q.warm)))
+            pairs.append((i, fit_q, eval_q))
     if not pairs:
         return skip("no warm pairs in the selection windows")
+    depth = max(10, params.calibration_k)
     for n, (name, config) in enumerate(residual.items(), start=1):
         scores: dict[float, list[float]] = {lam: [] for lam in grid}
+        hits: dict[float, list[npt.NDArray[np.bool_]]] = {lam: [] for lam in grid}
+        percentile, warm = [], []
         rows: list[dict[str, Any]] = []
         for i, fit_q, eval_q in pairs:
             ranker = fit_ranker(signals[i], fit_q, config)
             row: dict[str, Any] = {
                 "fit": [starts[i].isoformat(), ends[i].isoformat()],
                 "scored": [starts[i + 1].isoformat(), ends[i + 1].isoformat()],
-                "pairs": len(eval_q),
+                "pairs": int(eval_q.warm.sum()),
             }
             lists = HybridRecommender(signals[i + 1], ranker, config).top_k_per_scale(
-                eval_q.unique_q, 10, grid
+                eval_q.unique_q, depth, grid
             )
             for lam in grid:
-                result = evaluate_top_k(eval_q, lists[lam])
+                # the metrics of the warm pairs do not depend on the cold pairs beside them
+                result = evaluate_top_k(eval_q, lists[lam][:, :10])
                 scores[lam].append(0.5 * (result.warm.recall + result.warm.ndcg))
                 row[f"{lam:g}"] = {"recall": result.warm.recall, "ndcg": result.warm.ndcg}
+                hits[lam].append(hit_matrix(eval_q, lists[lam]))
+            window = signals[i + 1]
+            percentile.append(popularity_percentile(window.pop, window.seen)[eval_q.q])
+            warm.append(window.seen[eval_q.q])
             rows.append(row)
         mean = {lam: float(np.mean(v)) for lam, v in scores.items()}
         chosen = max(grid, key=lambda lam: (round(mean[lam], 6), -lam))
+        calibration = ScoreCalibration.fit(
+            np.concatenate(hits[chosen]),
+            np.concatenate(percentile),
+            np.concatenate(warm),
+            source=f"{len(pairs)} held-out selection windows, {starts[1].date()} .. {end.date()}",
+        )
         details: dict[str, Any] = {
             "scale": chosen,
             "criterion": {f"{k:g}": v for k, v in mean.items()},
             "windows": rows,
             "selection_gnn_best_epoch": best_epoch,
+            "calibration": calibration.as_dict(),
         }
         out[name] = (float(chosen), details)
         progress("selection", n, len(residual))

@@ -74,7 +74,13 @@ def refresh_products(driver: neo4j.Driver, settings: Settings, product_ids: list
     edges = 0
     for product, vector in zip(products, vectors, strict=True):
         rows = [
-            {"target": r.target_id, "score": r.score, "rank": r.rank, "kind": r.kind}
+            {
+                "target": r.target_id,
+                "score": r.score,
+                "raw_score": r.raw_score,
+                "rank": r.rank,
+                "kind": r.kind,
+            }
             for r in score_new_product(model, product, settings.top_k, text_embedding=vector)
         ]
         driver.execute_query(

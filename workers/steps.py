@@ -170,6 +170,8 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
     model = TrainedModel.load(ctx.workdir)
     metrics = dict(model.val_metrics.get("hybrid") or {})
     metrics["window"] = model.split
+    if model.calibration is not None:
+        metrics["calibration"] = {"source": model.calibration.source, "pairs": sum(model.calibration.pairs)}
     ctx.save_json(METRICS_FILE, metrics)
     versions.set_metrics(ctx.driver, ctx.database, ctx.version, metrics)
     ctx.progress(1, 1)
@@ -191,6 +193,7 @@ def write(ctx: StepContext) -> dict[str, Any]:
                     "source": row.source_id,
                     "target": row.target_id,
                     "score": row.score,
+                    "raw_score": row.raw_score,
                     "rank": row.rank,
                     "kind": row.kind,
                 }

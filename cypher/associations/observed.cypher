@@ -5,7 +5,7 @@ OPTIONAL MATCH (p:Product {id: id})
 CALL (p) {
   WITH p WHERE p IS NOT NULL
   MATCH (p)-[r:BOUGHT_WITH]->(q:Product)
-  WHERE r.confidence >= $min_score
+  WHERE $min_score IS NULL OR r.confidence >= $min_score
   WITH r, q ORDER BY r.confidence DESC, r.lift DESC, q.id LIMIT $first
   RETURN collect({id: q.id, title: q.title, description: q.description, price: q.price,
                   updated_at: toString(q.updated_at), embedding_model: q.embedding_model,

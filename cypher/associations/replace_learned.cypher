@@ -5,4 +5,4 @@ DELETE old
 WITH DISTINCT a
 UNWIND $rows AS row
 MATCH (b:Product {id: row.target})
-CREATE (a)-[:ASSOCIATED {version: $version, kind: row.kind, score: row.score, rank: row.rank}]->(b)
+CREATE (a)-[:ASSOCIATED {version: $version, kind: row.kind, score: row.score, raw_score: row.raw_score, rank: row.rank}]->(b)
