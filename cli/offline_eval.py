@@ -1,7 +1,8 @@
 """`affinity eval`: every baseline and model variant on a time split, as a table and a report.
 
 The protocol is DESIGN.md's (item-to-item basket completion, HR/Recall/NDCG@10, warm and cold);
-the code is :mod:`training.experiment` and :mod:`training.report`.
+the code is :mod:`training.experiment` and :mod:`training.report`. ``--data DIR`` is read by
+:func:`read_dataset`: every layout ``affinity ingest DIR`` accepts, with the same checks and messages.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from rich.table import Table
 
 from affinity.errors import AffinityError
 from cli.common import command, console, load_settings
+from ingest.pipeline import invalid_input, load_dataset, no_graph
+from training.snapshot import CatalogueSnapshot, from_rows
 
 app = typer.Typer(help="Offline evaluation against the baselines (docs/evaluation.md).")
 
@@ -29,13 +32,41 @@ def _date(value: str | None) -> datetime | None:
         raise AffinityError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
 
 
+def read_dataset(directory: Path) -> CatalogueSnapshot:
+    """The input files in ``directory`` as a snapshot, read and checked as ``affinity ingest`` does.
+
+    Every layout ingest accepts is read (``docs/ingest.md``: CSV or JSON Lines per kind, gzipped or
+    not, several files per kind) with ingest's readers and validation, the directory standing alone
+    (references must resolve inside it, as when ingesting into an empty graph). Any problem raises
+    :class:`~affinity.errors.ValidationFailedError` listing each as ``file:line: field: message``.
+    """
+    dataset, files = load_dataset([directory], no_graph)
+    if dataset.problems:
+        raise invalid_input(dataset, files, "nothing was evaluated (the checks are `affinity ingest`'s)")
+    return from_rows(
+        (product.model_dump() for product in dataset.products),
+        (
+            {
+                "order_id": order.id,
+                "customer_id": order.customer_id,
+                "ts": order.ts,
+                "product_id": line.product_id,
+            }
+            for order in dataset.orders
+            for line in order.lines
+        ),
+        (review.model_dump() for review in dataset.reviews),
+    )
+
+
 @app.callback(invoke_without_command=True)
 @command
 def offline_eval(
     data: Annotated[
         Path | None,
         typer.Option(
-            help="dataset directory in the ingest format (default: <data_dir>/datasets/online-retail)"
+            help="dataset directory: any layout `affinity ingest DIR` accepts, checked the same way "
+            "(default: <data_dir>/datasets/online-retail)"
         ),
     ] = None,
     from_neo4j: Annotated[
@@ -59,17 +90,7 @@ def offline_eval(
     quick: Annotated[bool, typer.Option("--quick", help="first encoder only, no ablations")] = False,
 ) -> None:
     """Train and score everything on a time split; print the table; write Markdown + PNG plots."""
-    import torch
-
-    from training.embedding import embed_with_cache
-    from training.experiment import run_evaluation
-    from training.params import TrainParams
-    from training.report import write_report
-    from training.snapshot import from_dataset_dir
-    from training.split import ONLINE_RETAIL_SPLIT, TimeSplit
-
     settings = load_settings()
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     if from_neo4j:
         from affinity.db import session_driver
         from training.snapshot import from_neo4j as export
@@ -82,9 +103,20 @@ def offline_eval(
             raise AffinityError(
                 f"{directory} does not exist: run `affinity ingest convert-online-retail` first"
             )
-        snapshot = from_dataset_dir(directory)
+        snapshot = read_dataset(directory)
     if not snapshot.baskets:
         raise AffinityError("the catalogue has no baskets to evaluate on")
+
+    # The ML stack is imported once the input is known to be good: bad files fail in a second.
+    import torch
+
+    from training.embedding import embed_with_cache
+    from training.experiment import run_evaluation
+    from training.params import TrainParams
+    from training.report import write_report
+    from training.split import ONLINE_RETAIL_SPLIT, TimeSplit
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
 
     start = _date(train_end)
     if start is None and ONLINE_RETAIL_SPLIT.train_end <= snapshot.time_range()[1]:

@@ -19,7 +19,7 @@ from ingest.records import RecordKind
 from ingest.validation import Dataset, GraphLookup, validate
 from ingest.writer import Outcome, Progress, write_to_graph
 
-__all__ = ["IngestResult", "graph_lookup", "ingest_paths", "load_dataset"]
+__all__ = ["IngestResult", "graph_lookup", "ingest_paths", "invalid_input", "load_dataset", "no_graph"]
 
 EXISTING_IDS = cypher.query("ingest.existing_ids")
 
@@ -53,6 +53,20 @@ def graph_lookup(driver: neo4j.Driver, database: str) -> GraphLookup:
     return lookup
 
 
+def no_graph(label: str, ids: set[str]) -> set[str]:
+    """The lookup for input that stands alone (``affinity eval --data``): nothing is in a graph."""
+    return set()
+
+
+def invalid_input(dataset: Dataset, files: Sequence[Path], consequence: str) -> ValidationFailedError:
+    """The error for input with problems: a count, what did not happen, then every problem located."""
+    count = sum(dataset.rejected.values())
+    return ValidationFailedError(
+        f"{count} invalid record(s) in {len(files)} file(s); {consequence}",
+        [str(problem) for problem in dataset.problems],
+    )
+
+
 def load_dataset(paths: Sequence[Path], lookup: GraphLookup) -> tuple[Dataset, list[Path]]:
     """Read and validate every file under ``paths``."""
     files = discover(list(paths))
@@ -80,11 +94,8 @@ def ingest_paths(
     """Validate all of ``paths``; raise :class:`ValidationFailedError` or write them and summarise."""
     dataset, files = load_dataset(paths, graph_lookup(driver, database))
     if dataset.problems and not skip_invalid:
-        count = sum(dataset.rejected.values())
-        raise ValidationFailedError(
-            f"{count} invalid record(s) in {len(files)} file(s); nothing was written "
-            "(fix them, or pass --skip-invalid to ingest the valid ones)",
-            [str(problem) for problem in dataset.problems],
+        raise invalid_input(
+            dataset, files, "nothing was written (fix them, or pass --skip-invalid to ingest the valid ones)"
         )
     outcomes = write_to_graph(driver, database, dataset, batch_size, progress)
     for kind, rejected in dataset.rejected.items():

@@ -2,10 +2,12 @@
 
 Everything in :mod:`training` works on a :class:`CatalogueSnapshot`, never on a database session or on
 raw files, so that the same code trains from the documented dataset files (tests, benchmarks, the
-``affinity eval`` report) and from Neo4j (the retrain pipeline). Two builders make one:
+``affinity eval`` report) and from Neo4j (the retrain pipeline). These builders make one:
 
-* :func:`from_dataset_dir` reads the documented ingest format (``products.jsonl``, ``order_lines.csv``,
-  optionally ``reviews.jsonl``) written by :mod:`ingest`; the cleaning rules live there, not here.
+* :func:`from_rows` takes plain rows shaped like the documented ingest records; ``affinity eval``
+  reads a dataset directory with :mod:`ingest`'s readers and validation and hands the valid records
+  here, so every layout ``affinity ingest`` accepts is read, with its checks and its error messages.
+  :func:`from_dataset_dir` is a quick unchecked reader of the fixed file names, for tests and benchmarks.
 * :func:`from_neo4j` pages through the graph with the named ``export_*`` statements of ``cypher/``
   (keyset pagination on ``id``, one round trip per batch, never one per node).
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ __all__ = [
     "ProductText",
     "from_dataset_dir",
     "from_neo4j",
+    "from_rows",
     "product_from_record",
     "to_datetime",
 ]
@@ -200,7 +203,7 @@ def _read_records(path: Path) -> Iterator[dict[str, Any]]:
         yield from csv.DictReader(handle)
 
 
-def product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> ProductText:
+def product_from_record(record: Mapping[str, Any], reviews: Sequence[str] = ()) -> ProductText:
     """A :class:`ProductText` from a products-file record or an export row (``id`` required)."""
     price = record.get("price")
     if isinstance(price, str):
@@ -216,66 +219,85 @@ def product_from_record(record: dict[str, Any], reviews: Sequence[str] = ()) -> 
     )
 
 
-def from_dataset_dir(
-    path: Path | str, max_reviews_per_product: int = 5, progress: Progress = no_progress
+def from_rows(
+    products: Iterable[Mapping[str, Any]],
+    order_lines: Iterable[Mapping[str, Any]],
+    reviews: Iterable[Mapping[str, Any]] = (),
+    *,
+    max_reviews_per_product: int = 5,
+    progress: Progress = no_progress,
 ) -> CatalogueSnapshot:
-    """Read the documented dataset files in ``path`` (see ``docs/ingest.md``).
+    """A snapshot from plain rows shaped like the documented records (``docs/ingest.md``).
 
-    ``products.jsonl`` (``id``, ``title``, ``description``, ``price``, ``tags``, ``category``),
-    ``order_lines.csv`` (``order_id``, ``customer_id``, ``ts``, ``product_id``, ``quantity``,
-    ``unit_price``) and, when present, ``reviews.jsonl`` (``product_id``, ``text``, ``ts``; the newest
-    ``max_reviews_per_product`` texts per product are kept, as in :func:`from_neo4j`). Each may be
-    gzipped (``.gz``). Order lines of products missing from ``products.jsonl`` are skipped (the
-    ingest validation reports them; the snapshot only needs a consistent catalogue).
+    ``products``: ``id``, ``title``, ``description``, ``price``, ``tags``, ``category`` (lists, or the
+    CSV-flattened strings); ``order_lines``: ``order_id``, ``customer_id``, ``ts``, ``product_id``;
+    ``reviews``: ``product_id``, ``text``, ``ts`` (the newest ``max_reviews_per_product`` texts per
+    product are kept, as in :func:`from_neo4j`). A basket takes its time and customer from its first
+    line; lines of products not among ``products`` are skipped. Reading and checking files is the
+    caller's job (the CLI reads them with :mod:`ingest`'s readers and validation).
     """
-    directory = Path(path)
-    products_path = _find(directory, "products.jsonl") or _find(directory, "products.csv")
-    lines_path = _find(directory, "order_lines.csv")
-    if products_path is None or lines_path is None:
-        raise FileNotFoundError(f"{directory} needs products.jsonl and order_lines.csv (see docs/ingest.md)")
-
     collected: dict[str, list[tuple[datetime, str]]] = {}
-    reviews_path = _find(directory, "reviews.jsonl") or _find(directory, "reviews.csv")
-    if reviews_path is not None:
-        for record in _read_records(reviews_path):
-            text = str(record.get("text") or "").strip()
-            if text:
-                ts = to_datetime(record["ts"]) if record.get("ts") else datetime.min.replace(tzinfo=UTC)
-                collected.setdefault(str(record["product_id"]), []).append((ts, text))
+    for record in reviews:
+        text = str(record.get("text") or "").strip()
+        if text:
+            ts = to_datetime(record["ts"]) if record.get("ts") else datetime.min.replace(tzinfo=UTC)
+            collected.setdefault(str(record["product_id"]), []).append((ts, text))
     # Newest first and at most max_reviews_per_product, as the Neo4j export does.
-    reviews = {
+    texts = {
         pid: [text for _, text in sorted(items, key=lambda item: item[0], reverse=True)][
             :max_reviews_per_product
         ]
         for pid, items in collected.items()
     }
 
-    products = [
-        product_from_record(record, reviews.get(str(record["id"]), ()))
-        for record in _read_records(products_path)
-    ]
-    progress("read products", len(products), len(products))
-    known = {p.id for p in products}
+    catalogue = [product_from_record(record, texts.get(str(record["id"]), ())) for record in products]
+    progress("read products", len(catalogue), len(catalogue))
+    known = {p.id for p in catalogue}
 
     orders: dict[str, tuple[str | None, datetime, dict[str, None]]] = {}
-    with _open_text(lines_path) as handle:
-        for row in csv.DictReader(handle):
-            product_id = row["product_id"]
-            if product_id not in known:
-                continue
-            order_id = row["order_id"]
-            entry = orders.get(order_id)
-            if entry is None:
-                customer = (row.get("customer_id") or "").strip() or None
-                entry = (customer, to_datetime(row["ts"]), {})
-                orders[order_id] = entry
-            entry[2][product_id] = None  # insertion-ordered set
+    for row in order_lines:
+        product_id = str(row["product_id"])
+        if product_id not in known:
+            continue
+        order_id = str(row["order_id"])
+        entry = orders.get(order_id)
+        if entry is None:
+            customer = str(row.get("customer_id") or "").strip() or None
+            entry = (customer, to_datetime(row["ts"]), {})
+            orders[order_id] = entry
+        entry[2][product_id] = None  # insertion-ordered set
     baskets = [
         Basket(order_id=order_id, customer_id=customer, ts=ts, product_ids=tuple(items))
         for order_id, (customer, ts, items) in orders.items()
     ]
     progress("read baskets", len(baskets), len(baskets))
-    return CatalogueSnapshot(products=products, baskets=baskets)
+    return CatalogueSnapshot(products=catalogue, baskets=baskets)
+
+
+def from_dataset_dir(
+    path: Path | str, max_reviews_per_product: int = 5, progress: Progress = no_progress
+) -> CatalogueSnapshot:
+    """Read the fixed file names ``products.jsonl`` (or ``.csv``), ``order_lines.csv`` and, when
+    present, ``reviews.jsonl`` (or ``.csv``) in ``path``, each optionally gzipped, without validation.
+
+    A quick reader for tests and benchmarks on files this project wrote. It does not read every layout
+    ``affinity ingest`` accepts (JSON Lines order lines, several files per kind) and does not check
+    the records: ``affinity eval --data`` reads a directory with :mod:`ingest`'s readers and
+    validation instead (``cli.offline_eval.read_dataset``). Rows go through :func:`from_rows`.
+    """
+    directory = Path(path)
+    products_path = _find(directory, "products.jsonl") or _find(directory, "products.csv")
+    lines_path = _find(directory, "order_lines.csv")
+    if products_path is None or lines_path is None:
+        raise FileNotFoundError(f"{directory} needs products.jsonl and order_lines.csv (see docs/ingest.md)")
+    reviews_path = _find(directory, "reviews.jsonl") or _find(directory, "reviews.csv")
+    return from_rows(
+        _read_records(products_path),
+        _read_records(lines_path),
+        _read_records(reviews_path) if reviews_path is not None else (),
+        max_reviews_per_product=max_reviews_per_product,
+        progress=progress,
+    )
 
 
 def _paged(
