@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from affinity.settings import PROJECT_ROOT, Settings
-from tests.integration.test_api_graphql import seeded
+from tests.service.test_graphql import seeded
 from tests.servers import wait_until_healthy
 
 pytestmark = pytest.mark.integration

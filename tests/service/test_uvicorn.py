@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from affinity.settings import Settings
-from tests.integration.test_api_graphql import READ, seeded
+from tests.service.test_graphql import READ, seeded
 from tests.servers import wait_until_healthy
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.unit.test_ingest_online_retail import RAW
+from tests.ingest.test_online_retail import RAW
 
 runner = CliRunner()
 

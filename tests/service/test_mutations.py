@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integration.test_api_graphql import ADMIN, client, data, error_of, seeded
+from tests.service.test_graphql import ADMIN, client, data, error_of, seeded
 
 pytestmark = pytest.mark.integration
 

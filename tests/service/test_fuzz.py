@@ -8,7 +8,7 @@ re-seeds it when done). It asserts that every answer is HTTP 200 with only clear
 (no hangs), and that the server logged no unexpected error. Examples are fixed in number and
 derandomised, so CI runs the same operations every time (about a minute on two cores).
 
-The limit tests below add what ``test_api_graphql.py`` does not cover: the body size (through the
+The limit tests below add what ``test_graphql.py`` does not cover: the body size (through the
 real server, with and without ``Content-Length``), huge and out-of-range ``first``, alias floods and
 nesting through fragments, comment floods, batches, search text over Lucene's clause limit, and a
 genuinely slow query cut off by Neo4j's transaction timeout. Each error names its limit.
@@ -43,7 +43,7 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from service.schema import build_schema
-from tests.integration.test_api_graphql import ADMIN, GRAPH, READ, seed_graph, seeded
+from tests.service.test_graphql import ADMIN, GRAPH, READ, seed_graph, seeded
 from tests.servers import wait_until_healthy
 from tests.statements import TEST_CYPHER
 

@@ -123,7 +123,7 @@ def poll_until(condition: Callable[[], bool], timeout_s: float, what: str) -> fl
 @pytest.fixture
 def own_neo4j(settings: Settings) -> Iterator[tuple[Settings, dict[str, str]]]:
     """A dedicated Neo4j (own home and ports) holding the API tests' small graph."""
-    from tests.integration.test_api_graphql import seed_graph  # imports the API: only where needed
+    from tests.service.test_graphql import seed_graph  # imports the API: only where needed
 
     own, env = isolated(settings, "faults-neo4j", redis=False)
     neo4j_server.start(own)
