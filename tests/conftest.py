@@ -19,6 +19,7 @@ from affinity.db import connect
 from affinity.settings import Settings, get_settings
 from graph_schema import migrate
 from tests.servers import server_env
+from tests.service.api import seed_graph
 from tests.statements import TEST_CYPHER
 
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
@@ -69,6 +70,14 @@ def empty_graph(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
     # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
     with neo4j_driver.session(database=settings.neo4j_database) as session:
         session.run(CLEAR_DATA).consume()
+    return neo4j_driver
+
+
+@pytest.fixture(scope="module")
+def seeded(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    """The driver, over the API tests' known graph (``tests.service.api.GRAPH``), seeded afresh for
+    each module that asks: the API's and the browser's tests, some of which write to it."""
+    seed_graph(neo4j_driver, settings)
     return neo4j_driver
 
 

@@ -19,12 +19,9 @@ import httpx
 import pytest
 
 from affinity.settings import PROJECT_ROOT, Settings
-from tests.service.test_graphql import seeded
 from tests.servers import wait_until_healthy
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["seeded"]
 
 HERE = Path(__file__).resolve().parent
 MODULES = PROJECT_ROOT / "var" / "browser-check" / "node_modules"

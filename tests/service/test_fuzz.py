@@ -43,13 +43,11 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from service.schema import build_schema
-from tests.service.test_graphql import ADMIN, GRAPH, READ, seed_graph, seeded
 from tests.servers import wait_until_healthy
+from tests.service.api import ADMIN, GRAPH, READ, seed_graph
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["seeded"]  # module fixture: a freshly seeded graph for this module
 
 SCHEMA = graphql.build_schema(build_schema(Settings()).as_str())
 QUERY_FIELDS = list(SCHEMA.query_type.fields) if SCHEMA.query_type else []

@@ -41,6 +41,7 @@ from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
+from tests.service.api import ADMIN, READ, seed_graph
 from tests.statements import TEST_CYPHER
 from workers.app import app as session_celery
 from workers.app import create_celery
@@ -55,8 +56,6 @@ CLEAR_JOB_LOCKS = TEST_CYPHER.query("clear_job_locks")
 DUPLICATE_EDGES = TEST_CYPHER.query("duplicate_edges")
 ORPHAN_EDGES = TEST_CYPHER.query("orphan_edges")
 
-READ = {"X-API-Key": "dev-read-key"}  # the development keys, as in test_api_graphql
-ADMIN = {"X-API-Key": "dev-admin-key"}
 #: "Fails fast": far below the driver's 60 s and 30 s defaults, generous for a loaded 2-core machine.
 FAILS_FAST_S = 10.0
 PRODUCT_QUERY = '{ product(id: "P1") { id title } }'
@@ -123,8 +122,6 @@ def poll_until(condition: Callable[[], bool], timeout_s: float, what: str) -> fl
 @pytest.fixture
 def own_neo4j(settings: Settings) -> Iterator[tuple[Settings, dict[str, str]]]:
     """A dedicated Neo4j (own home and ports) holding the API tests' small graph."""
-    from tests.service.test_graphql import seed_graph  # imports the API: only where needed
-
     own, env = isolated(settings, "faults-neo4j", redis=False)
     neo4j_server.start(own)
     try:
