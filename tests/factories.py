@@ -13,8 +13,17 @@ import neo4j
 
 from affinity.settings import Settings
 from ingest.pipeline import ingest_paths
+from tests.statements import TEST_CYPHER
 from training.snapshot import CatalogueSnapshot
 from training.synthetic import make_synthetic_snapshot
+
+ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
+
+
+def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
+    """The edges the active model version serves, as (source, target, kind, score)."""
+    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
+    return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
 
 
 def write_snapshot_input_files(snapshot: CatalogueSnapshot, directory: Path) -> Path:

@@ -39,7 +39,7 @@ from affinity.settings import Settings
 from graph_schema import migrate
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
-from tests.factories import load_synthetic
+from tests.factories import active_edges, load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
 from tests.service.api import ADMIN, READ, seed_graph
 from tests.statements import TEST_CYPHER
@@ -50,7 +50,6 @@ from workers.runner import version_of
 
 pytestmark = pytest.mark.integration
 
-ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
 CLEAR_JOB_LOCKS = TEST_CYPHER.query("clear_job_locks")
 DUPLICATE_EDGES = TEST_CYPHER.query("duplicate_edges")
@@ -263,11 +262,6 @@ class Pipeline:
     @property
     def db(self) -> str:
         return self.settings.neo4j_database
-
-
-def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
-    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
-    return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
 
 
 def assert_edges_consistent(driver: neo4j.Driver, db: str) -> None:
