@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from affinity.settings import PROJECT_ROOT, Settings
-from tests.servers import wait_until_healthy
+from tests.servers import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.integration
 
@@ -28,18 +27,12 @@ MODULES = PROJECT_ROOT / "var" / "browser-check" / "node_modules"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.skipif(
     CHROMIUM is None or not (MODULES / "playwright-core").exists() or shutil.which("node") is None,
     reason="Chromium or the GraphiQL npm packages are missing: run tests/browser/setup.sh",
 )
 def test_graphiql_runs_a_query_in_chromium(seeded: object, settings: Settings, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "AFFINITY_ENVIRONMENT": "development"}
     server = subprocess.Popen(

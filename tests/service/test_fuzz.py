@@ -43,7 +43,7 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from service.schema import build_schema
-from tests.servers import wait_until_healthy
+from tests.servers import free_port, wait_until_healthy
 from tests.service.api import ADMIN, GRAPH, READ, seed_graph
 from tests.statements import TEST_CYPHER
 
@@ -163,15 +163,9 @@ class Api:
             self.codes["no error"] += 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api(seeded: neo4j.Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("fuzz") / "api.log"
     env = {**os.environ, "AFFINITY_MAX_BODY_BYTES": str(BODY_LIMIT)}
