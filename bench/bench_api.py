@@ -59,7 +59,8 @@ GQL_RECOMMENDATIONS = """query Recommend($id: ID!) { recommendations(customerId:
 
 
 def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
-    """Batches for ``api_seed`` (tests/cypher/): products, customers, orders, BOUGHT_WITH, an active model."""
+    """Batches for ``api_seed`` (tests/statements/): products, customers, orders, BOUGHT_WITH, an active
+    model."""
     ids = [f"P{i:05d}" for i in range(products)]
     categories = [{"id": f"c{i}", "name": f"Category {i}", "parent": None} for i in range(20)]
     rows = [

@@ -107,7 +107,7 @@ def parse_request_json(data: str | bytes) -> object:
 
     Strawberry's own parse answered 500 (an unhandled exception) to a body that is JSON but neither
     an object nor an array (``null``, ``5``, ``"x"``), to bytes that are not UTF-8, and to arrays
-    nested past Python's recursion limit; found by the fuzz run (``tests/integration/test_api_fuzz.py``).
+    nested past Python's recursion limit; found by the fuzz run (``tests/service/test_fuzz.py``).
     """
     try:
         parsed = json.loads(data)

@@ -50,7 +50,7 @@ class CachedParser(ParserCache):
     ``ParserCache`` parses in its ``on_parse`` hook, before Strawberry's error handling around
     parsing, so a syntax error (the token limit among them) escaped the operation hooks: it reached
     the client without ``extensions.code`` and ``requestId``. Found by the abuse tests
-    (``tests/integration/test_api_fuzz.py``, a comment flood). Here a failed parse leaves it unset;
+    (``tests/service/test_fuzz.py``, a comment flood). Here a failed parse leaves it unset;
     Strawberry parses it again where its errors are reported (and masked) like any other.
     """
 

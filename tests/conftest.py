@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import neo4j
 import pytest
@@ -19,6 +20,7 @@ from affinity.db import connect
 from affinity.settings import Settings, get_settings
 from graph_schema import migrate
 from tests.servers import server_env
+from tests.service.api import seed_graph
 from tests.statements import TEST_CYPHER
 
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
@@ -44,13 +46,23 @@ def settings() -> Settings:
     return get_settings()
 
 
-@pytest.fixture(scope="session")
-def neo4j_server_running(settings: Settings) -> Iterator[Settings]:
-    neo4j_server.start(settings)
+class _LocalServer(Protocol):
+    def start(self, settings: Settings) -> object: ...
+    def stop(self, settings: Settings) -> object: ...
+
+
+def _running(server: _LocalServer, settings: Settings) -> Iterator[Settings]:
+    """``server`` (affinity.neo4j_server or redis_server) started for the session, stopped at its end."""
+    server.start(settings)
     try:
         yield settings
     finally:
-        neo4j_server.stop(settings)
+        server.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server_running(settings: Settings) -> Iterator[Settings]:
+    yield from _running(neo4j_server, settings)
 
 
 @pytest.fixture(scope="session")
@@ -72,10 +84,14 @@ def empty_graph(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
     return neo4j_driver
 
 
+@pytest.fixture(scope="module")
+def seeded(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    """The driver, over the API tests' known graph (``tests.service.api.GRAPH``), seeded afresh for
+    each module that asks: the API's and the browser's tests, some of which write to it."""
+    seed_graph(neo4j_driver, settings)
+    return neo4j_driver
+
+
 @pytest.fixture(scope="session")
 def redis_running(settings: Settings) -> Iterator[Settings]:
-    redis_server.start(settings)
-    try:
-        yield settings
-    finally:
-        redis_server.stop(settings)
+    yield from _running(redis_server, settings)

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,22 +18,13 @@ import httpx
 import pytest
 
 from affinity.settings import PROJECT_ROOT, Settings
-from tests.integration.test_api_graphql import seeded
-from tests.servers import wait_until_healthy
+from tests.servers import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["seeded"]
 
 HERE = Path(__file__).resolve().parent
 MODULES = PROJECT_ROOT / "var" / "browser-check" / "node_modules"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.skipif(
@@ -42,7 +32,7 @@ def _free_port() -> int:
     reason="Chromium or the GraphiQL npm packages are missing: run tests/browser/setup.sh",
 )
 def test_graphiql_runs_a_query_in_chromium(seeded: object, settings: Settings, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "AFFINITY_ENVIRONMENT": "development"}
     server = subprocess.Popen(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.unit.test_ingest_online_retail import RAW
+from tests.factories import online_retail_raw_file
 
 runner = CliRunner()
 
@@ -24,8 +23,7 @@ def test_paths_run_the_default_command_and_subcommands_stay_reachable() -> None:
 
 
 def test_convert_online_retail(tmp_path: Path) -> None:
-    source = tmp_path / "raw.csv.gz"
-    source.write_bytes(gzip.compress(RAW.encode("utf-8")))
+    source = online_retail_raw_file(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(
         app, ["ingest", "convert-online-retail", "--source", str(source), "--out", str(out)]

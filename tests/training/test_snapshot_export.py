@@ -15,7 +15,7 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
-from tests.integration.test_ingest_graph import make_dataset, run_ingest
+from tests.factories import make_dataset, run_ingest
 from training.snapshot import CatalogueSnapshot, from_dataset_dir, from_neo4j
 
 pytestmark = pytest.mark.integration

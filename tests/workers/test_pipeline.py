@@ -21,18 +21,10 @@ import pytest
 from affinity.settings import Settings
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
-from tests.factories import load_synthetic
+from tests.factories import active_edges, load_synthetic
 from tests.servers import Worker, wait_for
-from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
-
-ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
-
-
-def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
-    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
-    return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import pytest
 from affinity.settings import Settings
 from stores import versions
 from stores.versions import VersionError
+from tests.factories import active_edges
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
 
 PRODUCTS = [{"id": f"p{i}", "title": f"product {i}"} for i in range(6)]
-READ_ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 
 
 def edges_for(version_seed: int) -> list[dict[str, object]]:
@@ -38,11 +38,6 @@ def make_version(driver: neo4j.Driver, db: str, name: str, seed: int, ndcg: floa
     rows = edges_for(seed)
     versions.write_edges(driver, db, name, rows, batch_size=4, total=len(rows))
     versions.set_metrics(driver, db, name, {"overall": {"ndcg": ndcg}})
-
-
-def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, float]]:
-    records = driver.execute_query(READ_ACTIVE_EDGES, database_=db).records
-    return {(r["source"], r["target"], r["score"]) for r in records}
 
 
 @pytest.fixture

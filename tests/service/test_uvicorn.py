@@ -12,12 +12,10 @@ import httpx
 import pytest
 
 from affinity.settings import Settings
-from tests.integration.test_api_graphql import READ, seeded
 from tests.servers import wait_until_healthy
+from tests.service.api import READ
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["seeded"]
 
 
 def test_serve_answers_graphql_health_and_metrics(seeded: object, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""The Cypher only the tests run (fixtures and checks), named files in ``tests/cypher/``.
+"""The Cypher only the tests run (fixtures and checks): the named ``.cypher`` files in this folder.
 
 They load like the production statements (``cypher.query``), from their own folder, so that
 ``cypher/`` holds only what the system itself runs::
@@ -14,4 +14,4 @@ import cypher
 
 __all__ = ["TEST_CYPHER"]
 
-TEST_CYPHER = cypher.Catalogue(Path(__file__).resolve().parent / "cypher")
+TEST_CYPHER = cypher.Catalogue(Path(__file__).resolve().parent)

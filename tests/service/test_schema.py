@@ -20,12 +20,13 @@ from service.schema import build_schema
 
 
 @pytest.fixture(scope="module")
-def settings() -> Settings:
+def api_settings() -> Settings:
+    """Known keys and page size, not the suite's ``settings``: these tests need no servers."""
     return Settings(api_keys_read=["r1", "r2"], api_keys_admin=["a1"], max_page_size=50)
 
 
-def test_every_type_field_argument_and_value_is_described(settings: Settings) -> None:
-    schema = build_schema(settings)._schema
+def test_every_type_field_argument_and_value_is_described(api_settings: Settings) -> None:
+    schema = build_schema(api_settings)._schema
     missing: list[str] = []
     for name, kind in schema.type_map.items():
         if name.startswith("__") or name in ("String", "Int", "Float", "Boolean", "ID"):
@@ -58,22 +59,22 @@ def test_introspection_switch() -> None:
     assert result.errors and "introspection" in result.errors[0].message.lower()
 
 
-def test_keys_and_scopes(settings: Settings) -> None:
-    assert authenticate("a1", settings).scopes == {Scope.READ, Scope.ADMIN}
-    assert authenticate("r2", settings).scopes == {Scope.READ}
-    assert authenticate("nope", settings).scopes == frozenset()
-    assert authenticate(None, settings).anonymous
-    assert authenticate("r1", settings).fingerprint != "r1"
+def test_keys_and_scopes(api_settings: Settings) -> None:
+    assert authenticate("a1", api_settings).scopes == {Scope.READ, Scope.ADMIN}
+    assert authenticate("r2", api_settings).scopes == {Scope.READ}
+    assert authenticate("nope", api_settings).scopes == frozenset()
+    assert authenticate(None, api_settings).anonymous
+    assert authenticate("r1", api_settings).fingerprint != "r1"
 
 
-def test_page_size_limit_names_the_setting(settings: Settings) -> None:
-    assert check_first(50, settings) == 50
+def test_page_size_limit_names_the_setting(api_settings: Settings) -> None:
+    assert check_first(50, api_settings) == 50
     with pytest.raises(
         LimitExceededError, match=r"first=51 exceeds the maximum page size of 50 \(max_page_size\)"
     ):
-        check_first(51, settings)
+        check_first(51, api_settings)
     with pytest.raises(BadInputError):
-        check_first(0, settings)
+        check_first(0, api_settings)
 
 
 def test_cursors_round_trip_and_refuse_tampering() -> None:

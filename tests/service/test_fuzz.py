@@ -8,7 +8,7 @@ re-seeds it when done). It asserts that every answer is HTTP 200 with only clear
 (no hangs), and that the server logged no unexpected error. Examples are fixed in number and
 derandomised, so CI runs the same operations every time (about a minute on two cores).
 
-The limit tests below add what ``test_api_graphql.py`` does not cover: the body size (through the
+The limit tests below add what ``test_graphql.py`` does not cover: the body size (through the
 real server, with and without ``Content-Length``), huge and out-of-range ``first``, alias floods and
 nesting through fragments, comment floods, batches, search text over Lucene's clause limit, and a
 genuinely slow query cut off by Neo4j's transaction timeout. Each error names its limit.
@@ -43,13 +43,11 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from service.schema import build_schema
-from tests.integration.test_api_graphql import ADMIN, GRAPH, READ, seed_graph, seeded
-from tests.servers import wait_until_healthy
+from tests.servers import free_port, wait_until_healthy
+from tests.service.api import ADMIN, GRAPH, READ, seed_graph
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["seeded"]  # module fixture: a freshly seeded graph for this module
 
 SCHEMA = graphql.build_schema(build_schema(Settings()).as_str())
 QUERY_FIELDS = list(SCHEMA.query_type.fields) if SCHEMA.query_type else []
@@ -165,15 +163,9 @@ class Api:
             self.codes["no error"] += 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api(seeded: neo4j.Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("fuzz") / "api.log"
     env = {**os.environ, "AFFINITY_MAX_BODY_BYTES": str(BODY_LIMIT)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,34 +10,11 @@ from ingest.online_retail import load_online_retail, write_input_files
 from ingest.readers import read_file
 from ingest.tagging import classify, words_of
 from ingest.validation import validate
-
-HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
-RAW = (
-    HEADER
-    + "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
-    + "536365,71053,WHITE  METAL LANTERN ,6,2010-12-01 08:26:00,3.39,17850,United Kingdom\n"
-    + "536365,71053,WHITE METAL LANTERN,2,2010-12-01 08:27:00,4.00,17850,United Kingdom\n"  # repeated line
-    + "536366,85123a,WHITE HANGING HEART T-LIGHT HOLDER,1,2010-12-02 09:00:00,2.95,,United Kingdom\n"  # guest
-    + "536367,85123A,CREAM HANGING HEART T-LIGHT HOLDER,1,2010-12-03 09:00:00,3.15,17850,France\n"
-    + "C536368,85123A,WHITE HANGING HEART T-LIGHT HOLDER,-1,2010-12-03 10:00:00,2.55,17850,United Kingdom\n"
-    + "536369,POST,POSTAGE,1,2010-12-03 11:00:00,18.00,12345,Germany\n"
-    + "536369,23444,Next Day Carriage,1,2010-12-03 11:00:00,15.00,12345,Germany\n"
-    + "536369,DCGSSGIRL,GIRLS PARTY BAG,1,2010-12-03 11:00:00,3.29,12345,Germany\n"
-    + "536369,gift_0001_20,Dotcomgiftshop Gift Voucher £20.00,1,2010-12-03 11:00:00,16.67,12345,Germany\n"
-    + "536370,21730,damaged,-5,2010-12-04 11:00:00,0,,United Kingdom\n"
-    + "536371,21730,,3,2010-12-04 11:00:00,1.00,,United Kingdom\n"
-    + "A563185,B,Adjust bad debt,1,2011-08-12 14:50:00,11062.06,,United Kingdom\n"
-)
-
-
-def raw_file(tmp_path: Path) -> Path:
-    path = tmp_path / "raw.csv.gz"
-    path.write_bytes(gzip.compress(RAW.encode("utf-8")))
-    return path
+from tests.factories import online_retail_raw_file
 
 
 def test_cleaning_rules(tmp_path: Path) -> None:
-    data = load_online_retail(raw_file(tmp_path))
+    data = load_online_retail(online_retail_raw_file(tmp_path))
     assert data.report.rows == 13
     assert data.report.kept_rows == 5
     assert dict(data.report.dropped) == {
@@ -60,7 +36,7 @@ def test_cleaning_rules(tmp_path: Path) -> None:
 
 
 def test_orders_customers_and_lines(tmp_path: Path) -> None:
-    data = load_online_retail(raw_file(tmp_path))
+    data = load_online_retail(online_retail_raw_file(tmp_path))
     lines = {(line.order_id, line.product_id): line for line in data.order_lines}
     assert set(lines) == {
         ("536365", "85123A"),
@@ -77,7 +53,7 @@ def test_orders_customers_and_lines(tmp_path: Path) -> None:
 
 
 def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
-    data = load_online_retail(raw_file(tmp_path))
+    data = load_online_retail(online_retail_raw_file(tmp_path))
     paths = write_input_files(data, tmp_path / "out")
     assert [path.name for path in paths] == ["products.jsonl", "customers.jsonl", "order_lines.csv.gz"]
     first_bytes = [path.read_bytes() for path in paths]
@@ -87,7 +63,7 @@ def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
     assert sorted(product.id for product in dataset.products) == ["71053", "85123A"]
     record = json.loads(paths[0].read_text().splitlines()[0])
     assert set(record) == {"id", "title", "description", "price", "tags", "tag_source", "category"}
-    write_input_files(load_online_retail(raw_file(tmp_path)), tmp_path / "out")
+    write_input_files(load_online_retail(online_retail_raw_file(tmp_path)), tmp_path / "out")
     assert [path.read_bytes() for path in paths] == first_bytes  # byte-identical on a re-run
 
 

@@ -18,7 +18,7 @@ import pytest
 import cypher
 from affinity.errors import ValidationFailedError
 from affinity.settings import Settings
-from ingest.pipeline import ingest_paths
+from tests.factories import make_dataset, run_ingest
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
@@ -34,40 +34,6 @@ CUSTOMER_HISTORY = cypher.query("explore.customer_history")
 VOLATILE = {"updated_at"}  # set from the clock on every write
 
 
-def make_dataset(directory: Path, *, products: int = 20, orders: int = 30, lines: int = 3) -> Path:
-    """A small consistent shop: products with tags and categories, customers, orders, reviews."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "products.jsonl").open("w") as out:
-        for i in range(products):
-            record = {
-                "id": f"P{i:04d}",
-                "title": f"Product {i}",
-                "description": "plain" if i % 2 else "",
-                "price": 1.5 + i,
-                "tags": [f"colour:c{i % 3}", f"type:t{i % 4}"],
-                "category": ["Home", f"Shelf {i % 2}"],
-            }
-            out.write(json.dumps(record) + "\n")
-    (directory / "customers.csv").write_text(
-        "id,country\n" + "".join(f"C{i:03d},Country {i % 4}\n" for i in range(10))
-    )
-    with (directory / "order_lines.csv").open("w") as out:
-        out.write("order_id,customer_id,ts,product_id,quantity,unit_price\n")
-        for o in range(orders):
-            customer = "" if o % 5 == 0 else f"C{o % 10:03d}"  # every fifth order is a guest's
-            for k in range(lines):
-                product = (o + 7 * k) % products
-                ts = f"2011-03-{1 + o % 28:02d}T10:{o % 60:02d}:00Z"
-                out.write(f"O{o:05d},{customer},{ts},P{product:04d},{k + 1},2.5\n")
-    (directory / "reviews.jsonl").write_text(
-        json.dumps({"id": "R1", "product_id": "P0001", "customer_id": "C001", "rating": 4, "text": "Sturdy",
-                    "ts": "2011-04-01T00:00:00Z"}) + "\n"
-        + json.dumps({"id": "R2", "product_id": "P0001", "rating": 2, "text": "Chipped",
-                      "ts": "2011-04-02T00:00:00Z"}) + "\n"
-    )  # fmt: skip
-    return directory
-
-
 def snapshot(driver: neo4j.Driver, database: str) -> tuple[Counter[str], Counter[str]]:
     """The graph's content, comparable between runs (volatile properties left out)."""
 
@@ -80,12 +46,6 @@ def snapshot(driver: neo4j.Driver, database: str) -> tuple[Counter[str], Counter
     return (
         Counter(f"{sorted(r['labels'])} {plain(r['properties'])}" for r in nodes),
         Counter(f"{r['type']} {r['start']} {r['end']} {plain(r['properties'])}" for r in relationships),
-    )
-
-
-def run_ingest(driver: neo4j.Driver, settings: Settings, *paths: Path, **options: Any) -> Any:
-    return ingest_paths(
-        driver, settings.neo4j_database, list(paths), batch_size=options.pop("batch_size", 7), **options
     )
 
 

@@ -39,8 +39,9 @@ from affinity.settings import Settings
 from graph_schema import migrate
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
-from tests.factories import load_synthetic
+from tests.factories import active_edges, load_synthetic
 from tests.servers import Worker, isolated, wait_for, wait_until_healthy
+from tests.service.api import ADMIN, READ, seed_graph
 from tests.statements import TEST_CYPHER
 from workers.app import app as session_celery
 from workers.app import create_celery
@@ -49,14 +50,11 @@ from workers.runner import version_of
 
 pytestmark = pytest.mark.integration
 
-ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
 CLEAR_JOB_LOCKS = TEST_CYPHER.query("clear_job_locks")
 DUPLICATE_EDGES = TEST_CYPHER.query("duplicate_edges")
 ORPHAN_EDGES = TEST_CYPHER.query("orphan_edges")
 
-READ = {"X-API-Key": "dev-read-key"}  # the development keys, as in test_api_graphql
-ADMIN = {"X-API-Key": "dev-admin-key"}
 #: "Fails fast": far below the driver's 60 s and 30 s defaults, generous for a loaded 2-core machine.
 FAILS_FAST_S = 10.0
 PRODUCT_QUERY = '{ product(id: "P1") { id title } }'
@@ -123,8 +121,6 @@ def poll_until(condition: Callable[[], bool], timeout_s: float, what: str) -> fl
 @pytest.fixture
 def own_neo4j(settings: Settings) -> Iterator[tuple[Settings, dict[str, str]]]:
     """A dedicated Neo4j (own home and ports) holding the API tests' small graph."""
-    from tests.integration.test_api_graphql import seed_graph  # imports the API: only where needed
-
     own, env = isolated(settings, "faults-neo4j", redis=False)
     neo4j_server.start(own)
     try:
@@ -266,11 +262,6 @@ class Pipeline:
     @property
     def db(self) -> str:
         return self.settings.neo4j_database
-
-
-def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
-    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
-    return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
 
 
 def assert_edges_consistent(driver: neo4j.Driver, db: str) -> None:

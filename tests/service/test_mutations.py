@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integration.test_api_graphql import ADMIN, client, data, error_of, seeded
+from tests.service.api import ADMIN, data, error_of
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["client", "seeded"]  # module fixtures: a freshly seeded graph for this module
 
 UPSERT = """mutation($products: [ProductInput!]!) { upsertProducts(products: $products) {
   __typename

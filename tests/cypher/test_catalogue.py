@@ -1,5 +1,5 @@
 """Every named statement compiles on the real server (EXPLAIN plans without running): the system's
-own in cypher/, and those only the tests (tests/cypher/) and the benchmarks (bench/cypher/) run."""
+own in cypher/, and those only the tests (tests/statements/) and the benchmarks (bench/cypher/) run."""
 
 from __future__ import annotations
 
