@@ -1,10 +1,11 @@
 """`affinity eval --data DIR` reads every file layout `affinity ingest DIR` accepts, checked the same way.
 
-A synthetic catalogue is written in the baseline layout (`tests.factories.write_dataset`: products
-JSON Lines, customers JSON Lines, order lines CSV, plus a reviews file), then rewritten in every other
-layout docs/ingest.md documents. Each must give the snapshot the baseline gives: the same products
-(text, tags, category, price, review texts) and the same baskets (order, customer, time, product set).
-Invalid input fails with ingest's own messages (file, line, field) before anything is trained.
+A synthetic catalogue is written in the baseline layout (`tests.factories.write_snapshot_input_files`:
+products JSON Lines, customers JSON Lines, order lines CSV, plus a reviews file), then rewritten in
+every other layout docs/ingest.md documents. Each must give the snapshot the baseline gives: the same
+products (text, tags, category, price, review texts) and the same baskets (order, customer, time,
+product set). Invalid input fails with ingest's own messages (file, line, field) before anything is
+trained.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from affinity.errors import AffinityError, ValidationFailedError
 from cli.main import app
 from cli.offline_eval import read_dataset
 from ingest.readers import kind_of
-from tests.factories import write_dataset
+from tests.factories import write_snapshot_input_files
 from training.snapshot import Basket, CatalogueSnapshot, ProductText
 from training.synthetic import make_synthetic_snapshot
 
@@ -77,7 +78,7 @@ class Baseline:
             product_ids=(synthetic.products[0].id, synthetic.products[1].id),
         )
         self.truth = synthetic.with_baskets([*synthetic.baskets, guest])
-        self.path = write_dataset(self.truth, root / "baseline")
+        self.path = write_snapshot_input_files(self.truth, root / "baseline")
         self.products = [json.loads(line) for line in (self.path / "products.jsonl").read_text().splitlines()]
         self.customers = [
             json.loads(line) for line in (self.path / "customers.jsonl").read_text().splitlines()

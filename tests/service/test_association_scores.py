@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from stores import versions
-from tests.factories import load_synthetic
+from tests.factories import active_edges, load_synthetic
+from tests.service.api import data
 from tests.statements import TEST_CYPHER
 from training.fit import fit
 from training.params import HybridConfig, TrainParams
@@ -24,9 +25,7 @@ from training.synthetic import random_embeddings
 pytestmark = pytest.mark.integration
 
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
-ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
 
-READ = {"X-API-Key": "dev-read-key"}
 TOP_K = 20
 QUERY = """query($id: ID!) { associations(productId: $id) { product { id } score rank } }"""
 FILTERED = """query($id: ID!, $min: Float) {
@@ -55,46 +54,42 @@ def trained(neo4j_driver: neo4j.Driver, settings: Settings, tmp_path_factory: py
 
 
 @pytest.fixture(scope="module")
-def client(trained: str, settings: Settings) -> Iterator[TestClient]:
+def scored_client(trained: str, settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 def _stored(driver: neo4j.Driver, db: str) -> Counter[str]:
     """Complements stored per source product in the active version."""
-    records = driver.execute_query(ACTIVE_EDGES, database_=db).records
-    return Counter(r["source"] for r in records if r["kind"] == "complement")
+    return Counter(source for source, _, kind, _ in active_edges(driver, db) if kind == "complement")
 
 
-def _associations(client: TestClient, query: str, variables: dict[str, object]) -> list[dict[str, object]]:
-    response = client.post("/graphql", json={"query": query, "variables": variables}, headers=READ)
-    body = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
-    items: list[dict[str, object]] = body["data"]["associations"]
-    return items
+def _scores(client: TestClient, product_id: str, min_score: float | None = None) -> list[float]:
+    items = data(client, FILTERED, {"id": product_id, "min": min_score})["associations"]
+    return [float(i["score"]) for i in items]
 
 
 def test_default_arguments_return_full_calibrated_ordered_lists(
-    client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
+    scored_client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
 ) -> None:
     stored = _stored(neo4j_driver, settings.neo4j_database)
     assert sum(n >= 10 for n in stored.values()) >= 0.9 * len(stored)
     for product_id, n in stored.items():
-        items = _associations(client, QUERY, {"id": product_id})
+        items = data(scored_client, QUERY, {"id": product_id})["associations"]
         assert len(items) == min(10, n), product_id
-        scores = [float(i["score"]) for i in items]  # type: ignore[arg-type]
+        scores = [float(i["score"]) for i in items]
         assert all(0.0 <= s <= 1.0 for s in scores)
         assert scores == sorted(scores, reverse=True)
         assert [i["rank"] for i in items] == list(range(1, len(items) + 1))
 
 
 def test_min_score_filters_on_the_calibrated_scale(
-    client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
+    scored_client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
 ) -> None:
     product_id = next(iter(_stored(neo4j_driver, settings.neo4j_database)))
-    everything = [float(i["score"]) for i in _associations(client, FILTERED, {"id": product_id})]  # type: ignore[arg-type]
+    everything = _scores(scored_client, product_id)
     cut = everything[len(everything) // 2]
-    kept = [float(i["score"]) for i in _associations(client, FILTERED, {"id": product_id, "min": cut})]  # type: ignore[arg-type]
+    kept = _scores(scored_client, product_id, cut)
     assert kept == [s for s in everything if s >= cut] and 0 < len(kept) <= len(everything)
 
 
@@ -103,18 +98,15 @@ COUNT = """query($id: ID!, $min: Float, $kind: AssociationKind!) {
 
 
 def test_association_count_says_why_a_list_is_short(
-    client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
+    scored_client: TestClient, neo4j_driver: neo4j.Driver, settings: Settings, trained: str
 ) -> None:
     stored = _stored(neo4j_driver, settings.neo4j_database)
     product_id = next(iter(stored))
-    everything = [float(i["score"]) for i in _associations(client, FILTERED, {"id": product_id})]  # type: ignore[arg-type]
+    everything = _scores(scored_client, product_id)
     cut = everything[len(everything) // 2]
 
     def count(variables: dict[str, object]) -> dict[str, int]:
-        response = client.post("/graphql", json={"query": COUNT, "variables": variables}, headers=READ)
-        body = response.json()
-        assert "errors" not in body, body
-        result: dict[str, int] = body["data"]["product"]["associationCount"]
+        result: dict[str, int] = data(scored_client, COUNT, variables)["product"]["associationCount"]
         return result
 
     assert count({"id": product_id, "kind": "COMPLEMENT"}) == {
