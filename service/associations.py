@@ -33,6 +33,8 @@ __all__ = [
     "AssociationCount",
     "AssociationExplanation",
     "AssociationKind",
+    "KindArgument",
+    "MinScoreArgument",
     "Query",
     "learned_kind",
     "load_counts",
@@ -63,6 +65,20 @@ class AssociationKind(Enum):
 # Every learned kind of the graph model is a member of the API's enum, by the same name and value: a
 # kind added to graph_schema without one here fails at import.
 _LEARNED: dict[str, AssociationKind] = {kind.value: AssociationKind[kind.name] for kind in LearnedKind}
+
+
+#: The ``kind`` argument of the association fields.
+KindArgument = Annotated[
+    AssociationKind,
+    strawberry.argument(description="COMPLEMENT, SUBSTITUTE (learned) or OBSERVED (co-purchases)."),
+]
+#: The ``minScore`` argument of the association fields.
+MinScoreArgument = Annotated[
+    float | None,
+    strawberry.argument(
+        description="Drop associations scoring below this (scores lie in [0, 1]); no filter by default."
+    ),
+]
 
 
 def learned_kind(value: object) -> AssociationKind | None:
@@ -286,18 +302,10 @@ class Query:
         self,
         info: ApiInfo,
         product_id: Annotated[strawberry.ID, strawberry.argument(description="The source product.")],
-        kind: Annotated[
-            AssociationKind, strawberry.argument(description="COMPLEMENT, SUBSTITUTE or OBSERVED.")
-        ] = AssociationKind.COMPLEMENT,
+        kind: KindArgument = AssociationKind.COMPLEMENT,
         first: Annotated[
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
-        min_score: Annotated[
-            float | None,
-            strawberry.argument(
-                description="Drop associations scoring below this (scores lie in [0, 1]); "
-                "no filter by default."
-            ),
-        ] = None,
+        min_score: MinScoreArgument = None,
     ) -> list[Association]:
         return await resolve_associations(info, str(product_id), kind, first, min_score)

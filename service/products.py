@@ -21,6 +21,8 @@ from service.associations import (
     Association,
     AssociationCount,
     AssociationKind,
+    KindArgument,
+    MinScoreArgument,
     load_counts,
     resolve_associations,
 )
@@ -181,20 +183,11 @@ class Product:
     async def associations(
         self,
         info: ApiInfo,
-        kind: Annotated[
-            AssociationKind,
-            strawberry.argument(description="COMPLEMENT, SUBSTITUTE (learned) or OBSERVED (co-purchases)."),
-        ] = AssociationKind.COMPLEMENT,
+        kind: KindArgument = AssociationKind.COMPLEMENT,
         first: Annotated[
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
-        min_score: Annotated[
-            float | None,
-            strawberry.argument(
-                description="Drop associations scoring below this (scores lie in [0, 1]); "
-                "no filter by default."
-            ),
-        ] = None,
+        min_score: MinScoreArgument = None,
     ) -> list[Association]:
         return await resolve_associations(info, str(self.id), kind, first, min_score)
 
@@ -205,13 +198,8 @@ class Product:
     async def association_count(
         self,
         info: ApiInfo,
-        kind: Annotated[
-            AssociationKind,
-            strawberry.argument(description="COMPLEMENT, SUBSTITUTE (learned) or OBSERVED (co-purchases)."),
-        ] = AssociationKind.COMPLEMENT,
-        min_score: Annotated[
-            float | None, strawberry.argument(description="The filter `associations` was given, if any.")
-        ] = None,
+        kind: KindArgument = AssociationKind.COMPLEMENT,
+        min_score: MinScoreArgument = None,
     ) -> AssociationCount:
         return await info.context.loader(load_counts).load((str(self.id), kind, min_score))
 

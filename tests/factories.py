@@ -14,6 +14,7 @@ import neo4j
 from affinity.settings import Settings
 from ingest.pipeline import ingest_paths
 from tests.statements import TEST_CYPHER
+from training.params import TrainParams
 from training.snapshot import CatalogueSnapshot
 from training.synthetic import make_synthetic_snapshot
 
@@ -134,3 +135,20 @@ def online_retail_raw_file(directory: Path) -> Path:
     path = directory / "raw.csv.gz"
     path.write_bytes(gzip.compress(RAW.encode("utf-8")))
     return path
+
+
+def small_train_params(**changes: Any) -> TrainParams:
+    """Training parameters small enough for a test to fit a model in seconds on a CPU."""
+    base: dict[str, Any] = {
+        "encoder": "sage",
+        "hidden_channels": 16,
+        "out_channels": 8,
+        "epochs": 3,
+        "steps_per_epoch": 3,
+        "batch_pairs": 128,
+        "num_negatives": 64,
+        "max_neighbors": 8,
+        "half_life_grid": (30.0,),
+        "device": "cpu",
+    }
+    return TrainParams(**{**base, **changes})

@@ -14,11 +14,11 @@ from starlette.testclient import TestClient
 from affinity.settings import Settings
 from service.app import create_app
 from stores import versions
-from tests.factories import active_edges, load_synthetic
+from tests.factories import active_edges, load_synthetic, small_train_params
 from tests.service.api import data
 from tests.statements import TEST_CYPHER
 from training.fit import fit
-from training.params import HybridConfig, TrainParams
+from training.params import HybridConfig
 from training.scoring import score_all
 from training.synthetic import random_embeddings
 
@@ -38,12 +38,12 @@ def trained(neo4j_driver: neo4j.Driver, settings: Settings, tmp_path_factory: py
     with neo4j_driver.session(database=db) as session:  # CALL ... IN TRANSACTIONS: auto-commit
         session.run(CLEAR_DATA).consume()
     snapshot = load_synthetic(neo4j_driver, db, Path(tmp_path_factory.mktemp("data")), n_products=80)
-    params = TrainParams(
-        hidden_channels=16, out_channels=8, epochs=2, steps_per_epoch=3, batch_pairs=128,
-        num_negatives=64, max_neighbors=8, half_life_grid=(30.0,), device="cpu",
-        selection_windows=2, selection_days=10,
+    params = small_train_params(
+        epochs=2,
+        selection_windows=2,
+        selection_days=10,
         hybrid=HybridConfig(ranker="residual", steps=20, n_candidates=30, members=1),
-    )  # fmt: skip
+    )
     model = fit(snapshot, random_embeddings(len(snapshot.products), seed=1), params)
     rows = [r.as_dict() for block in score_all(model, TOP_K) for r in block]
     edges = [{**r, "source": r.pop("source_id"), "target": r.pop("target_id")} for r in rows]

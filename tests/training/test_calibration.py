@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from graph_schema import AssociationKind
+from tests.factories import small_train_params
 from training.artifact import TrainedModel
 from training.calibration import ScoreCalibration, popularity_percentile
 from training.fit import fit
@@ -67,17 +68,8 @@ def test_popularity_percentile_is_scale_free() -> None:
 
 SNAP = make_synthetic_snapshot(100, 800, n_themes=5, seed=3)
 EMB = random_embeddings(100, seed=3)
-PARAMS = TrainParams(
-    encoder="sage",
-    hidden_channels=16,
-    out_channels=8,
+PARAMS = small_train_params(
     epochs=2,
-    steps_per_epoch=3,
-    batch_pairs=128,
-    num_negatives=64,
-    max_neighbors=8,
-    half_life_grid=(30.0,),
-    device="cpu",
     selection_windows=2,
     selection_days=10,
     calibration_k=8,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from graph_schema import AssociationKind
+from tests.factories import small_train_params
 from training.artifact import TrainedModel
 from training.evaluate import evaluate_recommender
 from training.fit import fit
@@ -31,19 +32,7 @@ def _text_embeddings() -> np.ndarray:
 
 
 EMB = _text_embeddings()
-PARAMS = TrainParams(
-    encoder="sage",
-    hidden_channels=16,
-    out_channels=8,
-    epochs=3,
-    steps_per_epoch=3,
-    batch_pairs=128,
-    num_negatives=64,
-    max_neighbors=8,
-    half_life_grid=(30.0,),
-    device="cpu",
-    hybrid=HybridConfig(ranker="mlp", steps=20, n_candidates=15),
-)
+PARAMS = small_train_params(hybrid=HybridConfig(ranker="mlp", steps=20, n_candidates=15))
 SPLIT = TimeSplit.ending(SNAP.time_range()[1], test_days=40, val_days=30)
 
 
