@@ -110,15 +110,16 @@ def test_similar_products_crosses_languages(client: TestClient) -> None:
 
 
 def test_similar_products_by_chinese_text(client: TestClient) -> None:
-    query = '{ similarProducts(text: "咖啡杯", first: 2) { product { id title } } }'
+    query = '{ similarProducts(text: "咖啡杯", first: 10) { product { id title } } }'
     deadline = time.monotonic() + 180
     body = client.post("/graphql", json={"query": query}, headers=READ).json()
     while body.get("errors") and time.monotonic() < deadline:  # the encoder loads on first use
         time.sleep(1)
         body = client.post("/graphql", json={"query": query}, headers=READ).json()
     assert "errors" not in body, body
-    ids = {h["product"]["id"] for h in body["data"]["similarProducts"]}
-    assert ids == {"C1", "E1"}, body
+    ids = [h["product"]["id"] for h in body["data"]["similarProducts"]]
+    assert ids[0] == "C1", body  # the coffee mug for "coffee mug"
+    assert next(pid for pid in ids if pid.startswith("E")) == "E1", body
 
 
 def search(client: TestClient, text: str) -> list[str]:
