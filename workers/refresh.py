@@ -10,6 +10,7 @@ retrain. The embedder and the active model are cached per worker process.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -29,8 +30,8 @@ REPLACE_ASSOCIATIONS = cypher.query("associations.replace_learned")
 
 
 @lru_cache(maxsize=1)
-def _embedder(model: str, device: str, batch_size: int) -> TextEmbedder:
-    return TextEmbedder(model, device=device, batch_size=batch_size)
+def _embedder(model: str, device: str, batch_size: int, cache_dir: Path) -> TextEmbedder:
+    return TextEmbedder(model, device=device, batch_size=batch_size, cache_dir=cache_dir)
 
 
 @lru_cache(maxsize=2)
@@ -55,7 +56,9 @@ def refresh_products(driver: neo4j.Driver, settings: Settings, product_ids: list
     missing = sorted(set(product_ids) - {p.id for p in products})
     if missing:
         raise LookupError(f"unknown product ids: {', '.join(missing[:10])}")
-    embedder = _embedder(settings.text_model, settings.device, settings.embedding_batch_size)
+    embedder = _embedder(
+        settings.text_model, settings.device, settings.embedding_batch_size, settings.text_model_dir
+    )
     texts = [product_text(p) for p in products]
     vectors = embedder.embed(texts)
     driver.execute_query(

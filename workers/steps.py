@@ -101,7 +101,10 @@ def embed(ctx: StepContext) -> dict[str, Any]:
 
             torch.set_num_threads(ctx.settings.worker_threads)
         embedder = TextEmbedder(
-            model, device=ctx.settings.device, batch_size=ctx.settings.embedding_batch_size
+            model,
+            device=ctx.settings.device,
+            batch_size=ctx.settings.embedding_batch_size,
+            cache_dir=ctx.settings.text_model_dir,
         )
         vectors = embedder.embed([text for _, text, _ in todo], progress=lambda _s, d, t: ctx.progress(d, t))
         rows = []
