@@ -3,14 +3,29 @@ rollback, retrain submission; each needs the admin key."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import neo4j
 import pytest
 from starlette.testclient import TestClient
 
+from affinity.settings import Settings
+from service.app import create_app
+from tests.servers import free_port
 from tests.service.api import ADMIN, data, error_of
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def client(seeded: neo4j.Driver, settings: Settings) -> Iterator[TestClient]:
+    """The API with a broker URL nothing listens on: these tests assert what the mutations do without
+    a broker, whether or not another module has started the session's Redis already."""
+    no_broker = settings.model_copy(update={"broker_url": f"redis://127.0.0.1:{free_port()}/0"})
+    with TestClient(create_app(no_broker)) as test_client:
+        yield test_client
+
 
 UPSERT = """mutation($products: [ProductInput!]!) { upsertProducts(products: $products) {
   __typename
