@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from training.aliases import FloatArray, IntArray
-from training.calibration import ScoreCalibration, popularity_percentile
+from training.calibration import COLD_SEGMENT, ScoreCalibration, popularity_percentile
 from training.graph import ContentEncoder
 from training.hybrid import HybridRecommender
 from training.interactions import CSR
@@ -87,6 +87,8 @@ class TrainedModel:
     selection: dict[str, Any] = field(default_factory=dict)
     #: the complement scores' calibration, fitted on held-out baskets (:mod:`training.calibration`)
     calibration: ScoreCalibration | None = None
+    #: each product's calibration segment as a source, derived once from ``signals`` on first use
+    _segments: IntArray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def index(self) -> dict[str, int]:
@@ -98,11 +100,12 @@ class TrainedModel:
         rank is in the next basket holding the source."""
         if self.calibration is None:
             raise ValueError("this model has no score calibration (trained before calibrated scores)")
+        if self._segments is None:
+            percentile = popularity_percentile(self.signals.pop, self.signals.seen)
+            self._segments = self.calibration.segments(percentile, self.signals.seen)
         q = np.asarray(query_idx, dtype=np.int64)
-        known = q >= 0
-        percentile = popularity_percentile(self.signals.pop, self.signals.seen)[np.maximum(q, 0)]
-        warm = known & self.signals.seen[np.maximum(q, 0)]
-        return self.calibration.scores(self.calibration.segments(percentile, warm), k)
+        segments = np.where(q >= 0, self._segments[np.maximum(q, 0)], COLD_SEGMENT)
+        return self.calibration.scores(segments, k)
 
     def recommender(self, variant: str = "hybrid") -> Recommender:
         """``"gnn"`` (the encoder alone), ``"hybrid"`` or another fitted ranker variant."""

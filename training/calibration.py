@@ -29,7 +29,10 @@ from training.aliases import BoolArray, FloatArray, IntArray
 
 F64 = npt.NDArray[np.float64]
 
-__all__ = ["ScoreCalibration", "popularity_percentile"]
+__all__ = ["COLD_SEGMENT", "ScoreCalibration", "popularity_percentile"]
+
+#: The segment of cold sources (no sale in the window, or a product outside the model).
+COLD_SEGMENT = 0
 
 #: Pseudo-observations of the Beta prior that pulls a sparse (segment, rank) cell to its segment mean.
 PRIOR_WEIGHT = 20.0
@@ -66,7 +69,7 @@ class ScoreCalibration:
     def segments(self, percentile: F64, warm: BoolArray) -> IntArray:
         """``(Q,)`` segment of each source from its popularity percentile and whether it is warm."""
         warm_segment = 1 + np.searchsorted(np.asarray(self.edges), percentile, side="right")
-        return np.where(warm, warm_segment, 0).astype(np.int64)
+        return np.where(warm, warm_segment, COLD_SEGMENT).astype(np.int64)
 
     def scores(self, segments: IntArray, k: int) -> FloatArray:
         """``(Q, k)`` calibrated scores by rank; ranks beyond the table keep its last value."""

@@ -56,9 +56,10 @@ class AssociationRow:
     raw_score: float
 
     def as_dict(self) -> dict[str, str | float | int]:
+        """The row the write-back statements take (``associations.write_learned``, ``.replace_learned``)."""
         return {
-            "source_id": self.source_id,
-            "target_id": self.target_id,
+            "source": self.source_id,
+            "target": self.target_id,
             "score": self.score,
             "raw_score": self.raw_score,
             "rank": self.rank,

@@ -76,16 +76,7 @@ def refresh_products(driver: neo4j.Driver, settings: Settings, product_ids: list
     model = _model(str(artefact_dir(settings, active.id)))
     edges = 0
     for product, vector in zip(products, vectors, strict=True):
-        rows = [
-            {
-                "target": r.target_id,
-                "score": r.score,
-                "raw_score": r.raw_score,
-                "rank": r.rank,
-                "kind": r.kind,
-            }
-            for r in score_new_product(model, product, settings.top_k, text_embedding=vector)
-        ]
+        rows = [r.as_dict() for r in score_new_product(model, product, settings.top_k, text_embedding=vector)]
         driver.execute_query(
             REPLACE_ASSOCIATIONS, source=product.id, rows=rows, version=active.id, database_=database
         )

@@ -192,14 +192,7 @@ def write(ctx: StepContext) -> dict[str, Any]:
     def rows() -> Any:
         for block in score_all(model, k):
             for row in block:
-                yield {
-                    "source": row.source_id,
-                    "target": row.target_id,
-                    "score": row.score,
-                    "raw_score": row.raw_score,
-                    "rank": row.rank,
-                    "kind": row.kind,
-                }
+                yield row.as_dict()
 
     written = versions.write_edges(
         ctx.driver, ctx.database, ctx.version, rows(), ctx.settings.write_batch_size, total, ctx.progress

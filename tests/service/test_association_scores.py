@@ -45,8 +45,7 @@ def trained(neo4j_driver: neo4j.Driver, settings: Settings, tmp_path_factory: py
         hybrid=HybridConfig(ranker="residual", steps=20, n_candidates=30, members=1),
     )
     model = fit(snapshot, random_embeddings(len(snapshot.products), seed=1), params)
-    rows = [r.as_dict() for block in score_all(model, TOP_K) for r in block]
-    edges = [{**r, "source": r.pop("source_id"), "target": r.pop("target_id")} for r in rows]
+    edges = [r.as_dict() for block in score_all(model, TOP_K) for r in block]
     versions.create_candidate(neo4j_driver, db, "v-scores", {}, "test", "job-scores")
     versions.write_edges(neo4j_driver, db, "v-scores", edges, batch_size=2000, total=len(edges))
     versions.activate(neo4j_driver, db, "v-scores", force=True)
