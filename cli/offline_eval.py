@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,6 +30,57 @@ def _date(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
         raise AffinityError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _seeds(value: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise AffinityError(f"--seeds takes comma-separated integers, not {value!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise AffinityError(f"--seeds needs at least one seed and no repeats: {value!r}")
+    return seeds
+
+
+def _rolling(
+    snapshot: CatalogueSnapshot,
+    embeddings: Any,
+    n_windows: int,
+    seeds: list[int],
+    params: Any,
+    directory: Path,
+    only: str | None,
+    progress: Any,
+) -> Any:
+    """Run the rolling windows (or the ``only`` ones) and summarise them unless ``only`` was given."""
+    from training.rolling import monthly_windows, run_rolling, summarise, window_label
+
+    windows = monthly_windows(snapshot.time_range()[1], n_windows, val_days=params.val_days)
+    chosen = windows
+    if only is not None:
+        wanted = {part.strip() for part in only.split(",") if part.strip()}
+        unknown = wanted - {window_label(w) for w in windows}
+        if unknown:
+            labels = ", ".join(window_label(w) for w in windows)
+            raise AffinityError(f"--only {', '.join(sorted(unknown))}: not a test month here ({labels})")
+        chosen = [w for w in windows if window_label(w) in wanted]
+    console.print(f"rolling windows: {', '.join(window_label(w) for w in chosen)}; seeds {seeds}")
+    run_rolling(snapshot, embeddings, chosen, seeds, params, directory, progress=progress)
+    if only is not None:
+        return None
+    main = f"hybrid ({params.encoder})"
+    return summarise(
+        snapshot,
+        windows,
+        seeds,
+        directory,
+        comparisons=[
+            (main, f"hybrid without GNN ({params.encoder})"),
+            (main, "trending"),
+            (main, "text_cosine"),
+            (main, "decayed_cooccurrence"),
+        ],
+    )
 
 
 def read_dataset(directory: Path) -> CatalogueSnapshot:
@@ -88,6 +139,21 @@ def offline_eval(
     ] = "sage,gat,gcn,mlp",
     epochs: Annotated[int | None, typer.Option(help="maximum GNN epochs (default: TrainParams)")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="first encoder only, no ablations")] = False,
+    rolling: Annotated[
+        int,
+        typer.Option(
+            help="rolling-origin evaluation on this many monthly test windows ending with the data's "
+            "last month (0: one split); first encoder, every baseline and ablation"
+        ),
+    ] = 0,
+    seeds: Annotated[str, typer.Option(help="comma-separated seeds of the rolling evaluation")] = "7,8,9",
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="rolling: run only these test months (comma-separated YYYY-MM) and skip the summary, "
+            "to share the runs between processes"
+        ),
+    ] = None,
 ) -> None:
     """Train and score everything on a time split; print the table; write Markdown + PNG plots."""
     settings = load_settings()
@@ -117,6 +183,7 @@ def offline_eval(
     from training.split import ONLINE_RETAIL_SPLIT, TimeSplit
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    seed_list = _seeds(seeds)
 
     start = _date(train_end)
     if start is None and ONLINE_RETAIL_SPLIT.train_end <= snapshot.time_range()[1]:
@@ -145,6 +212,16 @@ def offline_eval(
 
     def progress(step: str, done: int, total: int) -> None:
         console.print(f"  {step}: {done}/{total}")
+
+    if rolling:
+        from training.rolling_report import write_rolling_report
+
+        directory = out or settings.data_dir / "reports" / "rolling"
+        params = TrainParams.from_dict({**params.as_dict(), "encoder": names[0], "hybrid": params.hybrid})
+        summary = _rolling(snapshot, embeddings, rolling, seed_list, params, directory, only, progress)
+        if summary is not None:
+            console.print(f"report: {write_rolling_report(summary, directory, main=f'hybrid ({names[0]})')}")
+        return
 
     report = run_evaluation(
         snapshot,
