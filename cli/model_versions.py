@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
@@ -12,26 +14,60 @@ from stores import versions
 app = typer.Typer(help="Learned model versions: list, activate, roll back, prune.", no_args_is_help=True)
 
 
-def _metric(metrics: dict[str, object], subset: str, name: str) -> str:
+def _metric(metrics: dict[str, Any], subset: str, name: str) -> str:
     value = metrics.get(subset)
     if isinstance(value, dict) and isinstance(value.get(name), int | float):
         return f"{value[name]:.4f}"
     return "-"
 
 
+def _gate(metrics: dict[str, Any]) -> tuple[str, str, str]:
+    """The held-out window, the active version's NDCG@10 on it, and the candidate's lead over it."""
+    gate = metrics.get("gate")
+    if not isinstance(gate, dict) or "candidate" not in gate:
+        return "-", "-", "-"
+    window = gate.get("window") or {}
+    span = f"{str(window.get('start'))[:10]}..{str(window.get('end'))[:10]}"
+    active = gate.get("active")
+    if not isinstance(active, dict):
+        return span, "-", "-"
+    then = f"{gate.get('active_version')} {_metric(active, 'overall', 'ndcg')}"
+    lead = gate["candidate"]["overall"]["ndcg"] - active["overall"]["ndcg"]
+    return span, then, f"{lead:+.4f}"
+
+
 @app.command("list")
 @command
 def list_() -> None:
-    """Every version, newest first, with status, edge count and headline metrics."""
+    """Every version, newest first: status, edges, and the gate's numbers.
+
+    NDCG@10 is the version's score on its retrain's held-out gate window (out of sample for every
+    fit); "active then" is the version that was active, scored on the same window; "lead" the
+    difference the gate decided on. Versions trained without a held-out window show validation
+    numbers (marked "val").
+    """
     settings = load_settings()
     with session_driver(settings) as driver:
         rows = versions.list_versions(driver, settings.neo4j_database)
-    table = Table("version", "status", "created", "edges", "NDCG@10", "NDCG@10 warm", "NDCG@10 cold")
+    table = Table(
+        "version",
+        "status",
+        "created",
+        "edges",
+        "NDCG@10",
+        "warm",
+        "cold",
+        "gate window",
+        "active then",
+        "lead",
+    )
     for v in rows:
+        held_out = v.metrics.get("source") == "held-out gate window"
         table.add_row(
             v.id, v.status, v.created_at[:19], str(v.edges),
-            _metric(v.metrics, "overall", "ndcg"), _metric(v.metrics, "warm", "ndcg"),
-            _metric(v.metrics, "cold", "ndcg"),
+            _metric(v.metrics, "overall", "ndcg") + ("" if held_out else " val"),
+            _metric(v.metrics, "warm", "ndcg"), _metric(v.metrics, "cold", "ndcg"),
+            *_gate(v.metrics),
         )  # fmt: skip
     console.print(table if rows else "no model versions yet: run `affinity retrain`")
 

@@ -50,7 +50,11 @@ class ModelVersion:
     created_at: str | None = strawberry.field(description="When training produced it (ISO 8601).")
     activated_at: str | None = strawberry.field(description="When it was last activated; null if never.")
     params: JSON = strawberry.field(description="Training parameters (JSON object).")
-    metrics: JSON = strawberry.field(description="Evaluation metrics beside the baselines (JSON object).")
+    metrics: JSON = strawberry.field(
+        description="The activation gate's numbers (JSON object): `overall`/`warm`/`cold` on the retrain's "
+        "held-out window (`source`), `gate` with the version active then scored on the same window, "
+        "`validation` (in-sample for the ranker)."
+    )
     data_window: str | None = strawberry.field(description="The time window of the orders it was trained on.")
     job_id: strawberry.ID | None = strawberry.field(description="The retrain job that produced it.")
     edge_count: int = strawberry.field(description="How many learned ASSOCIATED edges it has.")

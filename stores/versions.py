@@ -84,6 +84,10 @@ class VersionInfo:
     edges: int
 
 
+def _number(value: Any) -> str:
+    return f"{float(value):.4f}" if isinstance(value, int | float) else "missing"
+
+
 def _json(value: str | None) -> dict[str, Any]:
     loaded = json.loads(value) if value else {}
     return loaded if isinstance(loaded, dict) else {}
@@ -215,12 +219,35 @@ def active(driver: neo4j.Driver, database: str) -> VersionInfo | None:
     return run_plan(driver, database, active_plan())
 
 
-def gate_allows(candidate: dict[str, Any], current: dict[str, Any] | None) -> bool:
-    """A new version must not score worse than the active one on the gate metric (overall)."""
-    if not current:
-        return True
+def gate_comparison(
+    candidate: dict[str, Any], current: dict[str, Any] | None, current_id: str | None = None
+) -> tuple[float | None, float | None, str]:
+    """``(candidate score, active score, where measured)`` on the gate metric (overall).
+
+    When the candidate's retrain scored the version that is active now on its held-out window
+    (``metrics.gate``), those two numbers decide: same window, same statistics, neither fitted on it.
+    Otherwise (no held-out window, or another version active since) each version's headline number
+    is used, which may come from different windows.
+    """
+    gate = candidate.get("gate") or {}
+    if current_id is not None and gate.get("active_version") == current_id and gate.get("active"):
+        window = gate.get("window") or {}
+        where = f"the held-out window {str(window.get('start'))[:10]} .. {str(window.get('end'))[:10]}"
+        new = gate["candidate"].get("overall", {}).get(GATE_METRIC)
+        old = gate["active"].get("overall", {}).get(GATE_METRIC)
+        return new, old, where
     new = candidate.get("overall", {}).get(GATE_METRIC)
-    old = current.get("overall", {}).get(GATE_METRIC)
+    old = (current or {}).get("overall", {}).get(GATE_METRIC)
+    return new, old, "each version's own evaluation window"
+
+
+def gate_allows(
+    candidate: dict[str, Any], current: dict[str, Any] | None, current_id: str | None = None
+) -> bool:
+    """A new version must not score worse than the active one on the gate metric (overall)."""
+    if not current and current_id is None:
+        return True
+    new, old, _ = gate_comparison(candidate, current, current_id)
     if old is None:
         return True
     return new is not None and float(new) >= float(old)
@@ -237,10 +264,11 @@ def activate_plan(version: str, force: bool = False) -> Plan[str | None]:
     if target.edges == 0:
         raise VersionError(f"model version {version!r} has no learned edges; refusing to activate it")
     current = next((v for v in known.values() if v.status == "active"), None)
-    if not force and not gate_allows(target.metrics, current.metrics if current else None):
+    if current is not None and not force and not gate_allows(target.metrics, current.metrics, current.id):
+        new, old, where = gate_comparison(target.metrics, current.metrics, current.id)
         raise VersionError(
-            f"model version {version!r} scores worse than the active {current.id if current else '-'} "
-            f"on {GATE_METRIC}; use --force to activate it anyway"
+            f"model version {version!r} scores worse than the active {current.id} on {where}: "
+            f"{GATE_METRIC.upper()}@10 {_number(new)} < {_number(old)}; use --force to activate it anyway"
         )
     records = yield Call(ACTIVATE, {"id": version}, write=True)
     if not records:

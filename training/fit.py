@@ -47,6 +47,7 @@ from training.graph import ContentEncoder
 from training.hybrid import HybridRecommender
 from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
+from training.rebase import rebase
 from training.selection import choose_residual_scales
 from training.signals import HybridSignals, build_signals
 from training.snapshot import CatalogueSnapshot
@@ -157,27 +158,14 @@ def fit(
     calibration = _calibration(scales["hybrid"][1], fit_signals, rankers["hybrid"], data.val_queries, params)
     lap("hybrid")
 
-    final_graph = window_graph(snapshot, data.train, end_s, text, content_encoder, params, half_life)
-    vectors = embed_nodes(model, final_graph)
-    signals = build_signals(
-        data.train,
-        end_s,
-        half_life,
-        vectors.as_tuple(),
-        text,
-        params.trending_days,
-        params.hybrid.n_candidates,
-    )
-    lap("final")
-    progress("final", 1, 1)
-    return TrainedModel(
+    fitted = TrainedModel(
         product_ids=snapshot.product_ids,
         params=params,
         content_encoder=content_encoder,
         model=model.cpu(),
-        gnn=vectors,
+        gnn=fit_vectors,
         text=text,
-        signals=signals,
+        signals=fit_signals,
         rankers=rankers,
         half_life_days=half_life,
         split=split.as_dict(),
@@ -185,14 +173,14 @@ def fit(
         best_epoch=best_epoch,
         val_metrics=val_metrics,
         timings=timings,
-        sizes={
-            **data.sizes(),
-            "edges": int(final_graph.edge_index.shape[1]),
-            "features": final_graph.num_features,
-        },
+        sizes=data.sizes(),
         selection={name: details for name, (_, details) in scales.items()},
         calibration=calibration,
     )
+    final = rebase(fitted, snapshot, text, data.train, end_s)
+    lap("final")
+    progress("final", 1, 1)
+    return final
 
 
 def fit_many(

@@ -118,6 +118,9 @@ class TrainParams:
     half_life_grid: tuple[float, ...] = HALF_LIFE_GRID
     trending_days: float = 30.0
     val_days: int = 28
+    #: newest days a retrain holds out of every fit and scores the candidate and the active version on
+    #: (:mod:`training.gate`); 0: no held-out window, the gate compares validation numbers
+    gate_days: int = 14
     patience: int = 8
     max_tags: int = 256
     seed: int = 7

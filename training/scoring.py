@@ -185,9 +185,12 @@ def score_new_product(
         q = np.array([known], dtype=np.int64)
         idx, val = recommender.top_k_scores(q, k, eq=e)
     else:
+        # A catalogue product that never sold keeps its index, so that it is never its own candidate
+        # and its list is exactly the one batch scoring gives it.
         content = model.content_encoder.transform([product], e)
         query_vector, _ = model.embed_content(content)
-        idx, val = recommender.top_k_scores(np.array([-1], dtype=np.int64), k, zq=query_vector, eq=e)
+        q = np.array([-1 if known is None else known], dtype=np.int64)
+        idx, val = recommender.top_k_scores(q, k, zq=query_vector, eq=e)
     text = recommender.signals.text if recommender.signals.text is not None else model.text
     s_idx, s_val = top_k_dot(e, text, k + 1)
     ids = [*model.product_ids, product.id]

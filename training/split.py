@@ -66,6 +66,16 @@ class TimeSplit:
         return cls(val_start=end - timedelta(days=val_days), train_end=end)
 
     @classmethod
+    def for_retrain(cls, last_ts: datetime, val_days: int = 28, gate_days: int = 14) -> TimeSplit:
+        """Production retrain with an activation gate: the last ``gate_days`` up to ``last_ts`` are held
+        out of every fit (the test period, scored by the gate), the ``val_days`` before them validate."""
+        if gate_days <= 0:
+            return cls.for_training(last_ts, val_days)
+        end = last_ts + timedelta(seconds=1)
+        train_end = end - timedelta(days=gate_days)
+        return cls(val_start=train_end - timedelta(days=val_days), train_end=train_end, test_end=end)
+
+    @classmethod
     def ending(cls, last_ts: datetime, test_days: int = 61, val_days: int = 28) -> TimeSplit:
         """Evaluation: the last ``test_days`` are the test, the ``val_days`` before them validation."""
         day = datetime(last_ts.year, last_ts.month, last_ts.day, tzinfo=UTC) + timedelta(days=1)

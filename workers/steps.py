@@ -6,7 +6,7 @@ the embedding step: one pass over the graph gives both the catalogue to train on
 re-embed (only those whose text hash changed).
 
 Artefacts (``model_dir/<version>/``): ``snapshot.pkl``, ``embeddings.npy``, the trained model
-(``model.pt``, ``meta.json``), ``metrics.json``.
+(``model.pt``, ``meta.json``), ``gate.json``, ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from stores import versions
 from training.embedding import TextEmbedder, stale_products
 from training.snapshot import CatalogueSnapshot, from_neo4j
 from training.split import TimeSplit
-from workers.runner import StepContext
+from workers.runner import StepContext, artefact_dir
 
 EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
@@ -32,10 +32,11 @@ WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
 SNAPSHOT_FILE = "snapshot.pkl"
 EMBEDDINGS_FILE = "embeddings.npy"
 METRICS_FILE = "metrics.json"
+GATE_FILE = "gate.json"
 
 #: Retrain options that override the training parameters (`selection_windows: 0` skips choosing the
 #: residual ranker's weight on rolling windows: a much faster, rougher retrain).
-TRAIN_OPTIONS = frozenset({"encoder", "epochs", "seed", "selection_windows"})
+TRAIN_OPTIONS = frozenset({"encoder", "epochs", "seed", "selection_windows", "gate_days"})
 
 
 def load_snapshot(ctx: StepContext) -> CatalogueSnapshot:
@@ -135,13 +136,50 @@ def _train_params(ctx: StepContext) -> Any:
     return TrainParams.from_dict({**TrainParams().as_dict(), **defaults, **overrides})
 
 
+def _retrain_split(snapshot: CatalogueSnapshot, params: Any) -> tuple[TimeSplit | None, str | None]:
+    """The split with the newest ``gate_days`` held out, or ``(None, why)`` when the history is too
+    short to hold a window out (``fit`` then validates on its last weeks and the gate compares
+    validation numbers)."""
+    from training.split import make_split
+
+    if params.gate_days <= 0:
+        return None, "gate_days is 0: no held-out window"
+    split = TimeSplit.for_retrain(snapshot.time_range()[1], params.val_days, params.gate_days)
+    data = make_split(snapshot, split)
+    if len(data.fit) < 2 or len(data.val_queries) == 0 or len(data.test_queries) == 0:
+        return None, (
+            f"the history is too short to hold out the last {params.gate_days} days "
+            f"({len(data.fit)} fit baskets, {len(data.val_queries)} validation and "
+            f"{len(data.test_queries)} held-out pairs)"
+        )
+    return split, None
+
+
+def _active_model(ctx: StepContext) -> tuple[str | None, Any]:
+    """The active version's id and its trained model (None when its artefact is gone)."""
+    from training.artifact import TrainedModel
+
+    current = versions.active(ctx.driver, ctx.database)
+    if current is None:
+        return None, None
+    directory = artefact_dir(ctx.settings, current.id)
+    if not (directory / "meta.json").exists():
+        return current.id, None
+    return current.id, TrainedModel.load(directory)
+
+
 def train(ctx: StepContext) -> dict[str, Any]:
+    """Fit with the newest window held out, score the candidate and the active version on it (the
+    gate's numbers, ``gate.json``), then rebase the candidate's weights onto every basket."""
     from training.fit import fit
+    from training.gate import compare_on_window
+    from training.interactions import BasketArrays
+    from training.rebase import rebase
 
     snapshot = load_snapshot(ctx)
     embeddings = np.load(ctx.workdir / EMBEDDINGS_FILE)
     params = _train_params(ctx)
-    split = TimeSplit.for_training(snapshot.time_range()[1], params.val_days)
+    split, no_gate = _retrain_split(snapshot, params)
     versions.create_candidate(
         ctx.driver,
         ctx.database,
@@ -158,27 +196,46 @@ def train(ctx: StepContext) -> dict[str, Any]:
             ctx.progress(done, total or epochs)
 
     model = fit(snapshot, embeddings, params, split, progress=report)
+    if split is None or split.test_end is None:
+        gate: dict[str, Any] = {"notes": [no_gate]}
+    else:
+        version, active_model = _active_model(ctx)
+        gate = compare_on_window(model, version, active_model, snapshot, embeddings, split).as_dict()
+        everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
+        model = rebase(model, snapshot, embeddings, everything, split.test_end.timestamp())
+    ctx.save_json(GATE_FILE, gate)
     model.save(ctx.workdir)
     return {"best_epoch": model.best_epoch, "epochs": len(model.history), "timings": model.timings}
 
 
 def evaluate(ctx: StepContext) -> dict[str, Any]:
-    """Metrics of the trained hybrid on the validation window, stored on the version for the gate.
+    """The numbers the activation gate decides on, stored on the version.
 
-    The honest offline comparison against the baselines on a held-out period is ``affinity eval``
-    (docs/evaluation.md); this gate compares successive versions measured the same way.
+    With a held-out window (``gate.json`` has the candidate's scores) the version's headline metrics
+    are the candidate's on that window, out of sample for every fit, and ``gate`` holds the active
+    version's on the same window; without one, the validation window's (in-sample for the ranker).
+    The comparison against the baselines is ``affinity eval`` (docs/evaluation.md).
     """
     from training.artifact import TrainedModel
 
     model = TrainedModel.load(ctx.workdir)
-    metrics = dict(model.val_metrics.get("hybrid") or {})
+    gate = ctx.load_json(GATE_FILE)
+    validation = dict(model.val_metrics.get("hybrid") or {})
+    if "candidate" in gate:
+        metrics = {key: gate["candidate"][key] for key in ("overall", "warm", "cold")}
+        metrics["source"] = "held-out gate window"
+    else:
+        metrics = {key: validation[key] for key in ("overall", "warm", "cold") if key in validation}
+        metrics["source"] = "validation window (in-sample for the ranker)"
+    metrics["gate"] = gate
+    metrics["validation"] = validation
     metrics["window"] = model.split
     if model.calibration is not None:
         metrics["calibration"] = {"source": model.calibration.source, "pairs": sum(model.calibration.pairs)}
     ctx.save_json(METRICS_FILE, metrics)
     versions.set_metrics(ctx.driver, ctx.database, ctx.version, metrics)
     ctx.progress(1, 1)
-    return {"metrics": metrics}
+    return {"metrics": {key: metrics[key] for key in ("overall", "source") if key in metrics}}
 
 
 def write(ctx: StepContext) -> dict[str, Any]:

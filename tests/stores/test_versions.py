@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import neo4j
 import pytest
 
@@ -10,6 +14,7 @@ from stores import versions
 from stores.versions import VersionError
 from tests.factories import active_edges
 from tests.statements import TEST_CYPHER
+from training.gate import GateReport
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +117,64 @@ def test_unknown_and_empty_versions_are_refused(graph: neo4j.Driver, settings: S
         versions.activate(graph, db, "empty")
     with pytest.raises(VersionError, match="no earlier model version"):
         versions.rollback(graph, db)
+
+
+def _gated_metrics(candidate: float, active: float, active_version: str) -> dict[str, object]:
+    """Metrics as the retrain's evaluate step stores them: headline numbers from the held-out window."""
+    scores = {s: {"ndcg": candidate, "recall": candidate} for s in ("overall", "warm", "cold")}
+    gate = GateReport(
+        window={"start": "2011-09-16T00:00:00+00:00", "end": "2011-09-30T00:00:01+00:00"},
+        pairs={"overall": 100, "warm": 90, "cold": 10},
+        candidate=scores,
+        active={s: {"ndcg": active, "recall": active} for s in ("overall", "warm", "cold")},
+        active_version=active_version,
+    )
+    return {**scores, "source": "held-out gate window", "gate": gate.as_dict()}
+
+
+def test_the_gate_decides_on_the_held_out_window_and_force_overrides(
+    graph: neo4j.Driver, settings: Settings
+) -> None:
+    db = settings.neo4j_database
+    make_version(graph, db, "v1", seed=1, ndcg=0.30)
+    versions.activate(graph, db, "v1")
+    # v2's own number (0.40) is higher than v1's (0.30), but on v2's held-out window, where both
+    # ranked with the same statistics, v1 scored 0.29 and v2 0.27: refused, naming the window.
+    make_version(graph, db, "v2", seed=2, ndcg=0.40)
+    versions.set_metrics(graph, db, "v2", _gated_metrics(0.27, 0.29, "v1"))
+    env = {**os.environ, "COLUMNS": "200"}
+    listed = subprocess.run(
+        [sys.executable, "-m", "cli.main", "model", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if "v2" in row)
+    assert "2011-09-16..2011-09-30" in line and "v1 0.2900" in line and "-0.0200" in line
+    refused = subprocess.run(
+        [sys.executable, "-m", "cli.main", "model", "activate", "v2"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "held-out window 2011-09-16 .. 2011-09-30" in refused.stdout + refused.stderr
+    assert versions.active(graph, db).id == "v1"  # type: ignore[union-attr]
+    forced = subprocess.run(
+        [sys.executable, "-m", "cli.main", "model", "activate", "v2", "--force"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert versions.active(graph, db).id == "v2"  # type: ignore[union-attr]
+
+
+def test_gate_numbers_against_another_version_fall_back_to_each_versions_own(
+    graph: neo4j.Driver, settings: Settings
+) -> None:
+    db = settings.neo4j_database
+    make_version(graph, db, "v1", seed=1, ndcg=0.30)
+    versions.activate(graph, db, "v1")
+    make_version(graph, db, "v3", seed=3, ndcg=0.31)
+    # measured against a version that is no longer active: its own 0.31 against v1's 0.30 decides
+    versions.set_metrics(graph, db, "v3", _gated_metrics(0.31, 0.50, "v0"))
+    assert versions.activate(graph, db, "v3") == "v1"

@@ -84,6 +84,11 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     assert statuses[f"v-{second_id}"] == ("pruned", 0)
     assert statuses[third.model_version][0] == "active"  # type: ignore[index]
     assert statuses[v1.id][0] == "retired"
+    # its gate scored it and the then active first version on the same held-out window
+    gated = {v.id: v.metrics for v in versions.list_versions(empty_graph, db)}[third.model_version]
+    assert gated["source"] == "held-out gate window" and gated["gate"]["active_version"] == v1.id
+    assert gated["gate"]["pairs"]["overall"] > 0 and gated["gate"]["active"]["overall"]["ndcg"] > 0
+    assert gated["overall"] == gated["gate"]["candidate"]["overall"]
 
     # 4. Rollback restores the first version's edges exactly.
     rolled = subprocess.run(
