@@ -83,6 +83,58 @@ def _rolling(
     )
 
 
+def _customers(snapshot: CatalogueSnapshot, split: Any, item_model: Path | None, directory: Path) -> None:
+    """Both customer protocols with every baseline; tables printed and written to ``directory``."""
+    import json
+
+    from training.customer_experiment import add_intervals, customer_markdown, run_customer_evaluation
+
+    lists = None
+    models: tuple[str, ...] = ()
+    if item_model is not None:
+        lists = _item_lists(snapshot, item_model)
+        models = ("traversal (today's recommendations)", "item-to-item model")
+    with console.status("customer baselines on the split (parameters chosen on validation)..."):
+        report, ranked, next_basket, completion = run_customer_evaluation(snapshot, split, lists)
+        add_intervals(report, ranked, next_basket, completion, models)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "customers.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
+    path = directory / "customers.md"
+    path.write_text("# Customer protocols\n\n" + customer_markdown(report), encoding="utf-8")
+    for protocol, table in (("next basket", report.next_basket), ("basket completion", report.completion)):
+        shown = Table(title=f"{protocol}, K = 10")
+        shown.add_column("method", no_wrap=True)
+        for column in ("HR@10", "Recall@10", "NDCG@10"):
+            shown.add_column(column, justify="right")
+        for name, row in table.items():
+            shown.add_row(name, *(f"{float(row[m]):.4f}" for m in ("hr", "recall", "ndcg")))
+        console.print(shown)
+    console.print(f"report: {path}")
+
+
+def _item_lists(snapshot: CatalogueSnapshot, directory: Path) -> Any:
+    """The complement lists (and calibrated scores) of a saved model, over the snapshot's products."""
+    import numpy as np
+
+    from training.artifact import TrainedModel
+    from training.scoring import score_complements
+
+    if not (directory / "meta.json").exists():
+        raise AffinityError(f"{directory} holds no trained model (no meta.json)")
+    model = TrainedModel.load(directory)
+    if model.product_ids != snapshot.product_ids:
+        raise AffinityError(f"the model in {directory} was trained on another catalogue than this dataset")
+    k = 20
+    idx = np.full((len(snapshot.products), k), -1, dtype=np.int64)
+    scores = np.zeros((len(snapshot.products), k), dtype=np.float32)
+    index = snapshot.index
+    for block in score_complements(model, k):
+        for row in block:
+            idx[index[row.source_id], row.rank - 1] = index[row.target_id]
+            scores[index[row.source_id], row.rank - 1] = row.score
+    return idx, scores
+
+
 def read_dataset(directory: Path) -> CatalogueSnapshot:
     """The input files in ``directory`` as a snapshot, read and checked as ``affinity ingest`` does.
 
@@ -147,6 +199,21 @@ def offline_eval(
         ),
     ] = 0,
     seeds: Annotated[str, typer.Option(help="comma-separated seeds of the rolling evaluation")] = "7,8,9",
+    customers: Annotated[
+        bool,
+        typer.Option(
+            "--customers",
+            help="the customer protocols (next basket, basket completion with the customer) and their "
+            "baselines instead of the item-to-item comparison",
+        ),
+    ] = False,
+    item_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="with --customers: a trained model directory (fitted on this split's train window) for "
+            "the traversal and item-to-item rows"
+        ),
+    ] = None,
     only: Annotated[
         str | None,
         typer.Option(
@@ -196,6 +263,10 @@ def offline_eval(
     console.print(
         f"{len(snapshot.products):,} products, {len(snapshot.baskets):,} baskets; split {split.as_dict()}"
     )
+
+    if customers:
+        _customers(snapshot, split, item_model, out or settings.data_dir / "reports" / "customers")
+        return
 
     with console.status("embedding product texts (cached by text hash)..."):
         embeddings = embed_with_cache(

@@ -240,3 +240,16 @@ def test_eval_cli_reports_the_invalid_line_and_writes_nothing(baseline: Baseline
     assert "nothing was evaluated" in result.output
     assert f"{directory / 'order_lines.jsonl'}:3: quantity:" in result.output
     assert not out.exists()
+
+
+def test_eval_customers_writes_both_protocols(baseline: Baseline, tmp_path: Path) -> None:
+    out = tmp_path / "customers"
+    result = runner.invoke(app, ["eval", "--data", str(baseline.path), "--customers", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / "customers.md").read_text(encoding="utf-8")
+    assert "### Next basket (known customers)" in text and "### Basket completion with the customer" in text
+    assert "| TIFU-KNN |" in text and "| buy-again (decayed) |" in text
+    missing = runner.invoke(
+        app, ["eval", "--data", str(baseline.path), "--customers", "--item-model", str(tmp_path)]
+    )
+    assert missing.exit_code == 1 and "holds no trained model" in missing.output
