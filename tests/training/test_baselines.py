@@ -135,3 +135,19 @@ def test_half_life_is_tuned_on_validation_only() -> None:
         assert lists.shape == (len(data.test_queries.unique_q), 10)
         assert not np.any(lists == data.test_queries.unique_q[:, None])
     assert DAY_S == 86_400.0
+
+
+@pytest.mark.parametrize("k", [1, 3, 7, 50])
+def test_csr_top_k_per_row_equals_a_sort_by_row_value_and_column(k: int) -> None:
+    rng = np.random.default_rng(k)
+    rows = rng.integers(0, 40, size=2000)
+    cols = rng.integers(0, 60, size=2000)
+    values = rng.integers(1, 6, size=2000).astype(np.float64)  # few distinct values: many ties
+    m = CSR.from_coo(rows, cols, values, (40, 60))
+    top = m.top_k_per_row(k)
+    r = np.repeat(np.arange(40), m.row_nnz())
+    order = np.lexsort((m.indices, -m.data, r))  # by row, value descending, column
+    rank = np.arange(m.nnz) - np.repeat(m.indptr[:-1], m.row_nnz())
+    expected = np.sort(order[rank < k])
+    assert np.array_equal(top.indices, m.indices[expected]) and np.array_equal(top.data, m.data[expected])
+    assert np.array_equal(top.row_nnz(), np.minimum(m.row_nnz(), k))
