@@ -182,7 +182,7 @@ def run_customer_evaluation(
     tifu_val, tifu_values = TifuKnn.choose(
         data.fit, n_cust, pop_fit, lambda rec: _next_basket_score(rec, val_nb)
     )
-    chosen["TIFU-KNN"] = {"chosen": tifu_val.params.__repr__(), "validation": tifu_values}
+    chosen["TIFU-KNN"] = {"chosen": repr(tifu_val.params), "validation": tifu_values}
     h_cooc, _ = tune_half_life(data.fit, data.val_queries, val_s, half_life_grid)
     cooc_fit = decayed_cooccurrence_matrix(data.fit, val_s, h_cooc)
     personal_fit = personal_matrix(data.fit, n_cust, val_s, h_buy)
@@ -214,8 +214,10 @@ def run_customer_evaluation(
     lists: dict[str, dict[str, IntArray]] = {"next_basket": {}, "completion": {}}
     next_basket: dict[str, dict[str, float | int]] = {}
     completion: dict[str, dict[str, float | int]] = {}
+    # Without a query product these two are other methods' lists (decayed buy-again; nothing).
+    completion_only = {"history + co-occurrence", "item-to-item model"}
     for name, rec in methods.items():
-        if name != "item-to-item model":
+        if name not in completion_only:
             lists["next_basket"][name] = _next_basket_lists(rec, test_nb)
             next_basket[name] = evaluate_next_basket(test_nb, lists["next_basket"][name]).as_dict()
         lists["completion"][name] = _completion_lists(rec, test_cq)

@@ -29,7 +29,8 @@ BASELINES = {
 
 def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None:
     report, lists, next_basket, completion = run_customer_evaluation(SNAP, SPLIT)
-    assert set(report.next_basket) == BASELINES and set(report.completion) == BASELINES
+    assert set(report.next_basket) == BASELINES - {"history + co-occurrence"}
+    assert set(report.completion) == BASELINES
     assert report.sizes["next_basket_customers"] == len(next_basket) > 0
     assert report.sizes["completion_pairs"] == len(completion.pairs) > 0
     for table in (report.next_basket, report.completion):
