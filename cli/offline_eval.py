@@ -83,19 +83,21 @@ def _rolling(
     )
 
 
-def _customers(snapshot: CatalogueSnapshot, split: Any, item_model: Path | None, directory: Path) -> None:
-    """Both customer protocols with every baseline; tables printed and written to ``directory``."""
+def _customers(
+    snapshot: CatalogueSnapshot, split: Any, item_model: Path | None, seeds: list[int], directory: Path
+) -> None:
+    """Both customer protocols with every baseline and the learned customer ranker (one row per seed);
+    tables printed and written to ``directory``."""
     import json
 
     from training.customer_experiment import add_intervals, customer_markdown, run_customer_evaluation
 
-    lists = None
-    models: tuple[str, ...] = ()
-    if item_model is not None:
-        lists = _item_lists(snapshot, item_model)
-        models = ("traversal (today's recommendations)", "item-to-item model")
-    with console.status("customer baselines on the split (parameters chosen on validation)..."):
-        report, ranked, next_basket, completion = run_customer_evaluation(snapshot, split, lists)
+    lists = _item_lists(snapshot, item_model) if item_model is not None else None
+    models = tuple(f"learned customer ranker (seed {seed})" for seed in seeds)
+    with console.status("customer baselines and the learned ranker (parameters chosen on validation)..."):
+        report, ranked, next_basket, completion = run_customer_evaluation(
+            snapshot, split, lists, learned_seeds=tuple(seeds)
+        )
         add_intervals(report, ranked, next_basket, completion, models)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "customers.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
@@ -198,7 +200,10 @@ def offline_eval(
             "last month (0: one split); first encoder, every baseline and ablation"
         ),
     ] = 0,
-    seeds: Annotated[str, typer.Option(help="comma-separated seeds of the rolling evaluation")] = "7,8,9",
+    seeds: Annotated[
+        str,
+        typer.Option(help="comma-separated seeds of the rolling evaluation and the learned customer model"),
+    ] = "7,8,9",
     customers: Annotated[
         bool,
         typer.Option(
@@ -265,7 +270,8 @@ def offline_eval(
     )
 
     if customers:
-        _customers(snapshot, split, item_model, out or settings.data_dir / "reports" / "customers")
+        directory = out or settings.data_dir / "reports" / "customers"
+        _customers(snapshot, split, item_model, seed_list, directory)
         return
 
     with console.status("embedding product texts (cached by text hash)..."):

@@ -39,6 +39,7 @@ from training.customer_protocols import (
     next_basket_hits,
     next_basket_queries,
 )
+from training.customer_ranker import CustomerModelParams, fit_customer_model
 from training.interactions import BasketArrays, item_counts
 from training.metrics import RankingMetrics, pair_metrics
 from training.snapshot import CatalogueSnapshot
@@ -153,9 +154,13 @@ def run_customer_evaluation(
     item_lists: ItemLists | None = None,
     half_life_grid: tuple[float, ...] = HALF_LIFE_GRID,
     trending_days: float = 30.0,
+    learned_seeds: tuple[int, ...] = (),
 ) -> tuple[CustomerReport, dict[str, dict[str, IntArray]], NextBasketQueries, CompletionQueries]:
     """Every customer baseline on ``split`` (see the module docstring). ``item_lists``: an item-to-item
-    model's lists over the snapshot's products (fitted on the train window), for its two rows.
+    model's lists over the snapshot's products (fitted on the train window), for its two rows;
+    ``learned_seeds``: one next-basket row of the learned customer ranker
+    (:mod:`training.customer_ranker`) per seed, with the half-lives and TIFU-KNN's parameters chosen
+    above.
 
     Returns the report, the test lists by protocol and method, and the test queries (for intervals).
     """
@@ -223,6 +228,14 @@ def run_customer_evaluation(
         lists["completion"][name] = _completion_lists(rec, test_cq)
         hits = completion_hits(test_cq, lists["completion"][name])
         completion[name] = RankingMetrics.from_hits(hits, test_cq.pairs.n_targets).as_dict()
+    for seed in learned_seeds:
+        params = CustomerModelParams(
+            seed=seed, half_life_days=h_buy, cooc_half_life_days=h_cooc, tifu=tifu_val.params
+        )
+        model = fit_customer_model(data.train, n_cust, end_s, params)
+        name = f"learned customer ranker (seed {seed})"
+        lists["next_basket"][name] = model.top_k(test_nb.customers, K)
+        next_basket[name] = evaluate_next_basket(test_nb, lists["next_basket"][name]).as_dict()
     sizes = {
         "next_basket_customers": len(test_nb),
         "next_basket_repeat_customers": int(next(iter(next_basket.values()))["n_repeat"]),

@@ -28,8 +28,9 @@ BASELINES = {
 
 
 def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None:
-    report, lists, next_basket, completion = run_customer_evaluation(SNAP, SPLIT)
-    assert set(report.next_basket) == BASELINES - {"history + co-occurrence"}
+    report, lists, next_basket, completion = run_customer_evaluation(SNAP, SPLIT, learned_seeds=(1,))
+    learned = "learned customer ranker (seed 1)"
+    assert set(report.next_basket) == (BASELINES - {"history + co-occurrence"}) | {learned}
     assert set(report.completion) == BASELINES
     assert report.sizes["next_basket_customers"] == len(next_basket) > 0
     assert report.sizes["completion_pairs"] == len(completion.pairs) > 0
@@ -43,7 +44,9 @@ def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None
     )
     assert report.chosen["buy-again half-life (days)"]["chosen"] in (7.0, 14.0, 30.0, 60.0, 120.0, 240.0)
     assert 0.0 < report.chosen["history + co-occurrence weight of the history"]["chosen"] < 1.0
-    add_intervals(report, lists, next_basket, completion, ("TIFU-KNN",))
+    add_intervals(report, lists, next_basket, completion, ("TIFU-KNN", learned))
+    assert report.strongest["next_basket recall"] not in ("TIFU-KNN", learned)
+    assert set(report.intervals["next_basket"][learned]) == {"recall", "ndcg"}
     for metric in ("recall", "ndcg"):
         diff, low, high = report.intervals["completion"]["TIFU-KNN"][metric]
         best = report.strongest[f"completion {metric}"]

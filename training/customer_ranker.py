@@ -1,0 +1,180 @@
+"""A learned next-basket model: candidates from every customer source re-ranked by a small network
+fitted on what customers bought next (:func:`fit_customer_model`).
+
+Training examples come from several cut points inside the train window: at each cut the signals
+(:class:`~training.customer_signals.CustomerSignals`) are built from the baskets before it, and the
+target of a customer is their first order in the ``horizon_days`` after it, the shape of the test
+task. The ranker minimises a listwise softmax loss whose target weights are each product's share of
+Recall@K (as the item ranker, :mod:`training.fit_ranker`); its features are standardised on the
+training candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from training.aliases import IntArray
+from training.customer_baselines import TifuParams
+from training.customer_protocols import next_basket_hits, next_basket_queries
+from training.customer_signals import CUSTOMER_FEATURES, CustomerSignals, build_customer_signals
+from training.interactions import BasketArrays
+
+__all__ = ["CustomerModel", "CustomerModelParams", "fit_customer_model"]
+
+DAY_S = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerModelParams:
+    """Knobs of :func:`fit_customer_model`."""
+
+    cuts: int = 4  # training cut points, ``horizon_days`` apart, the last one ``horizon_days`` before the end
+    horizon_days: float = 28.0
+    per_source: int = 50
+    hidden: int = 32
+    steps: int = 400
+    batch: int = 256
+    lr: float = 1e-2
+    weight_decay: float = 1e-4
+    seed: int = 7
+    half_life_days: float = 120.0
+    cooc_half_life_days: float = 60.0
+    tifu: TifuParams = field(default_factory=TifuParams)
+
+
+class CustomerRanker(nn.Module):
+    """Standardised features -> linear + one-hidden-layer MLP score."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    def __init__(self, n_features: int, hidden: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n_features))
+        self.register_buffer("std", torch.ones(n_features))
+        self.linear = nn.Linear(n_features, 1)
+        self.mlp = nn.Sequential(nn.Linear(n_features, hidden), nn.GELU(), nn.Linear(hidden, 1))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        x = (features - self.mean) / self.std
+        out: torch.Tensor = (self.linear(x) + self.mlp(x)).squeeze(-1)
+        return out
+
+
+@dataclass(slots=True)
+class CustomerModel:
+    """Signals at the end of the train window and the fitted ranker."""
+
+    signals: CustomerSignals
+    ranker: CustomerRanker
+    params: CustomerModelParams
+    block_size: int = 256
+
+    @torch.no_grad()
+    def top_k(self, customers: IntArray, k: int) -> IntArray:
+        """``(B, k)`` products per customer, best first."""
+        self.ranker.eval()
+        customers = np.asarray(customers, dtype=np.int64)
+        out = np.full((len(customers), k), -1, dtype=np.int64)
+        for start in range(0, len(customers), self.block_size):
+            block = customers[start : start + self.block_size]
+            sources = self.signals.sources(block)
+            cand = self.signals.candidates(block, sources, self.params.per_source)
+            s = self.ranker(torch.from_numpy(self.signals.features(block, cand, sources)))
+            s = s.masked_fill(torch.from_numpy(cand < 0), float("-inf"))
+            vals, pos = torch.topk(s, min(k, s.shape[1]), dim=1)
+            picked = np.take_along_axis(cand, pos.numpy(), axis=1)
+            picked[~np.isfinite(vals.numpy())] = -1
+            out[start : start + len(block), : picked.shape[1]] = picked
+        return out
+
+
+@dataclass(slots=True)
+class _Examples:
+    features: npt.NDArray[np.float32]  # (R, M, F)
+    weights: npt.NDArray[np.float32]  # (R, M): 1 / min(K, |target|) for candidates in the target
+    valid: npt.NDArray[np.bool_]  # (R, M)
+
+
+def _examples(
+    baskets: BasketArrays, n_customers: int, cut_s: float, params: CustomerModelParams, k: int
+) -> _Examples | None:
+    """Candidates, features and target weights of the customers with history before ``cut_s`` and an
+    order in the ``horizon_days`` after it."""
+    before = baskets.window(None, cut_s)
+    after = baskets.window(cut_s, cut_s + params.horizon_days * DAY_S)
+    queries = next_basket_queries(before, after)
+    if len(queries) == 0:
+        return None
+    signals = build_customer_signals(
+        before, n_customers, cut_s, params.half_life_days, params.cooc_half_life_days, params.tifu
+    )
+    sources = signals.sources(queries.customers)
+    cand = signals.candidates(queries.customers, sources, params.per_source)
+    hits = next_basket_hits(queries, cand)
+    weights = hits / np.minimum(queries.sizes, k)[:, None]
+    keep = hits.any(axis=1)
+    return _Examples(
+        signals.features(queries.customers, cand, sources)[keep],
+        weights[keep].astype(np.float32),
+        (cand >= 0)[keep],
+    )
+
+
+def _pad(parts: list[_Examples]) -> _Examples:
+    width = max(p.features.shape[1] for p in parts)
+
+    def pad(a: npt.NDArray[np.generic], value: float | bool) -> npt.NDArray[np.generic]:
+        spec = [(0, 0), (0, width - a.shape[1])] + [(0, 0)] * (a.ndim - 2)
+        return np.pad(a, spec, constant_values=value)
+
+    return _Examples(
+        np.concatenate([pad(p.features, 0.0) for p in parts]).astype(np.float32),
+        np.concatenate([pad(p.weights, 0.0) for p in parts]).astype(np.float32),
+        np.concatenate([pad(p.valid, False) for p in parts]).astype(np.bool_),
+    )
+
+
+def fit_customer_model(
+    baskets: BasketArrays, n_customers: int, end_s: float, params: CustomerModelParams, k: int = 10
+) -> CustomerModel:
+    """Fit the ranker on cut points before ``end_s`` and return it with the signals at ``end_s``."""
+    step = params.horizon_days * DAY_S
+    cuts = [end_s - step * (i + 1) for i in range(params.cuts)]
+    parts = [e for e in (_examples(baskets, n_customers, c, params, k) for c in cuts) if e is not None]
+    if not parts:
+        raise ValueError("no customer has an order after a history in the train window")
+    data = _pad(parts)
+    ranker = CustomerRanker(len(CUSTOMER_FEATURES), params.hidden)
+    flat = data.features[data.valid]
+    ranker.mean.copy_(torch.from_numpy(flat.mean(axis=0)))
+    ranker.std.copy_(torch.from_numpy(np.maximum(flat.std(axis=0), 1e-6)))
+    torch.manual_seed(params.seed)
+    rng = np.random.default_rng(params.seed)
+    f_t, w_t, v_t = (torch.from_numpy(a) for a in (data.features, data.weights, data.valid))
+    opt = torch.optim.Adam(ranker.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    ranker.train()
+    for _ in range(params.steps):
+        idx = torch.from_numpy(rng.choice(len(f_t), size=min(params.batch, len(f_t)), replace=False))
+        s = ranker(f_t[idx]).masked_fill(~v_t[idx], float("-inf"))
+        logp = torch.log_softmax(s, dim=1).masked_fill(~v_t[idx], 0.0)
+        w = w_t[idx]
+        loss = -(w * logp).sum() / w.sum().clamp(min=1e-9)
+        opt.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+    ranker.eval()
+    final = build_customer_signals(
+        baskets.window(None, end_s),
+        n_customers,
+        end_s,
+        params.half_life_days,
+        params.cooc_half_life_days,
+        params.tifu,
+    )
+    return CustomerModel(final, ranker, params)

@@ -1,0 +1,206 @@
+"""What a learned customer model knows about a customer at a moment: their history as features of
+every candidate product (:class:`CustomerSignals`), built from the baskets before that moment.
+
+Per (customer, product): how often and how recently it was bought, the customer's usual interval
+between two purchases of it (so whether it is due), its TIFU-KNN score (own and nearest customers'
+decayed frequencies) and its association with the customer's history (time-decayed co-occurrence);
+per product: popularity and trend; per customer: how many orders they placed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from training.aliases import IntArray
+from training.customer_baselines import (
+    Sparse,
+    TifuKnn,
+    TifuParams,
+    decayed_cooccurrence_matrix,
+    personal_matrix,
+    tifu_vectors,
+)
+from training.interactions import BasketArrays, item_counts
+
+__all__ = ["CUSTOMER_FEATURES", "CustomerSignals", "build_customer_signals"]
+
+Scores = npt.NDArray[np.float64]
+DAY_S = 86_400.0
+
+CUSTOMER_FEATURES: tuple[str, ...] = (
+    "log_count",
+    "decayed_share",
+    "bought",
+    "log_days_since",
+    "due_ratio",
+    "has_interval",
+    "tifu",
+    "association",
+    "log_popularity",
+    "log_trend",
+    "log_orders",
+    "repeat_rate",
+)
+_F = {name: i for i, name in enumerate(CUSTOMER_FEATURES)}
+NEVER_DAYS = 730.0
+
+
+@dataclass(slots=True)
+class CustomerSignals:
+    """Sparse ``(C, N)`` histories and ``(N,)`` product statistics at ``ref_s``."""
+
+    ref_s: float
+    counts: Sparse
+    decayed: Sparse
+    days_since: Sparse  # days since the last purchase, plus one (0: never bought)
+    interval: Sparse  # mean days between purchases (0: bought fewer than twice)
+    tifu: TifuKnn
+    cooc: Sparse  # row-normalised time-decayed co-occurrence
+    popularity: Scores
+    trend: Scores
+    orders: Scores
+    repeat_rate: Scores
+
+    @property
+    def n_products(self) -> int:
+        return int(self.counts.shape[1])
+
+    def sources(self, customers: IntArray) -> dict[str, Scores]:
+        """``(B, N)`` dense scores of each candidate source for a block of customers."""
+        safe = np.clip(customers, 0, self.counts.shape[0] - 1)
+        decayed = np.asarray(self.decayed[safe].toarray(), dtype=np.float64)
+        return {
+            "history": decayed,
+            "tifu": self.tifu.scores(customers, None),
+            "association": np.asarray((self.decayed[safe] @ self.cooc).toarray(), dtype=np.float64),
+        }
+
+    def candidates(self, customers: IntArray, sources: dict[str, Scores], per_source: int) -> IntArray:
+        """``(B, M)`` candidate products: each source's strongest, and the trending and popular heads."""
+        b = len(customers)
+        per_source = min(per_source, self.n_products)
+        parts = []
+        for scores in sources.values():
+            top = np.argpartition(-scores, per_source - 1, axis=1)[:, :per_source]
+            top[np.take_along_axis(scores, top, axis=1) <= 0] = -1
+            parts.append(top)
+        for global_scores in (self.trend, self.popularity):
+            head = np.argsort(-global_scores, kind="stable")[:per_source]
+            parts.append(np.broadcast_to(head, (b, per_source)))
+        cand = np.sort(np.concatenate(parts, axis=1), axis=1)
+        dup = np.zeros_like(cand, dtype=np.bool_)
+        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+        cand[dup] = -1
+        cand = -np.sort(-cand, axis=1)
+        width = max(int((cand >= 0).sum(axis=1).max(initial=1)), 1)
+        out: IntArray = np.ascontiguousarray(cand[:, :width])
+        return out
+
+    def features(
+        self, customers: IntArray, cand: IntArray, sources: dict[str, Scores]
+    ) -> npt.NDArray[np.float32]:
+        """``(B, M, F)`` features of each (customer, candidate) (:data:`CUSTOMER_FEATURES`)."""
+        safe_c = np.clip(customers, 0, self.counts.shape[0] - 1)
+        safe = np.where(cand >= 0, cand, 0)
+        rows = np.arange(len(customers))[:, None]
+
+        def pick(matrix: Sparse) -> Scores:
+            dense = np.asarray(matrix[safe_c].toarray(), dtype=np.float64)
+            return dense[rows, safe]
+
+        f = np.zeros((*cand.shape, len(CUSTOMER_FEATURES)), dtype=np.float32)
+        count = pick(self.counts)
+        days = pick(self.days_since)
+        interval = pick(self.interval)
+        bought = count > 0
+        f[..., _F["log_count"]] = np.log1p(count)
+        history = sources["history"]
+        f[..., _F["decayed_share"]] = history[rows, safe] / np.maximum(
+            history.max(axis=1, keepdims=True), 1e-12
+        )
+        f[..., _F["bought"]] = bought
+        f[..., _F["log_days_since"]] = np.log1p(np.where(bought, days - 1.0, NEVER_DAYS))
+        has_interval = interval > 0
+        f[..., _F["due_ratio"]] = np.where(
+            has_interval, np.minimum((days - 1.0) / np.maximum(interval, 1.0), 5.0), 0.0
+        )
+        f[..., _F["has_interval"]] = has_interval
+        for name in ("tifu", "association"):
+            s = sources[name]
+            f[..., _F[name]] = s[rows, safe] / np.maximum(s.max(axis=1, keepdims=True), 1e-12)
+        f[..., _F["log_popularity"]] = np.log1p(self.popularity[safe])
+        f[..., _F["log_trend"]] = np.log1p(self.trend[safe])
+        f[..., _F["log_orders"]] = np.log1p(self.orders[safe_c])[:, None]
+        f[..., _F["repeat_rate"]] = self.repeat_rate[safe]
+        f[cand < 0] = 0.0
+        return f
+
+
+def _last_and_first(baskets: BasketArrays, n_customers: int) -> tuple[Sparse, Sparse]:
+    """``(C, N)`` the latest and the earliest purchase time (epoch seconds) of each pair."""
+    line_c = np.repeat(baskets.customers, baskets.sizes)
+    line_t = np.repeat(baskets.ts, baskets.sizes)
+    known = line_c >= 0
+    keys = line_c[known] * baskets.n_products + baskets.items[known]
+    t = line_t[known]
+    order = np.lexsort((t, keys))
+    keys, t = keys[order], t[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(keys)] - 1
+    uniq = keys[starts]
+    shape = (n_customers, baskets.n_products)
+    rows, cols = uniq // baskets.n_products, uniq % baskets.n_products
+    last = sp.csr_matrix((t[ends], (rows, cols)), shape=shape)
+    first = sp.csr_matrix((t[starts], (rows, cols)), shape=shape)
+    return last, first
+
+
+def build_customer_signals(
+    baskets: BasketArrays,
+    n_customers: int,
+    ref_s: float,
+    half_life_days: float,
+    cooc_half_life_days: float,
+    tifu: TifuParams,
+    trending_days: float = 30.0,
+) -> CustomerSignals:
+    """Every signal of :class:`CustomerSignals` from ``baskets`` (all before ``ref_s``)."""
+    counts = personal_matrix(baskets, n_customers)
+    decayed = personal_matrix(baskets, n_customers, ref_s, half_life_days)
+    last, first = _last_and_first(baskets, n_customers)
+    days_since = last.copy()
+    days_since.data = (ref_s - last.data) / DAY_S + 1.0
+    span = last.copy()
+    span.data = (last.data - first.data) / DAY_S
+    counts.sort_indices()
+    span.sort_indices()
+    if counts.nnz != span.nnz or not np.array_equal(counts.indices, span.indices):
+        raise AssertionError("purchase counts and times must cover the same (customer, product) pairs")
+    interval = span.copy()
+    # the mean gap between successive purchases: the span over (purchases - 1), for two or more
+    interval.data = np.where(counts.data > 1, span.data / np.maximum(counts.data - 1.0, 1.0), 0.0)
+    interval.eliminate_zeros()
+    cooc = decayed_cooccurrence_matrix(baskets, ref_s, cooc_half_life_days)
+    row_max = np.asarray(cooc.max(axis=1).toarray()).ravel()
+    cooc = (sp.diags(1.0 / np.maximum(row_max, 1e-12)) @ cooc).tocsr()
+    buyers = np.asarray((counts > 0).sum(axis=0)).ravel().astype(np.float64)
+    rebuyers = np.asarray((counts > 1).sum(axis=0)).ravel().astype(np.float64)
+    recent = baskets.window(ref_s - trending_days * DAY_S, ref_s)
+    orders = np.bincount(baskets.customers[baskets.customers >= 0], minlength=n_customers).astype(np.float64)
+    return CustomerSignals(
+        ref_s=ref_s,
+        counts=counts,
+        decayed=decayed,
+        days_since=days_since.tocsr(),
+        interval=interval,
+        tifu=TifuKnn(tifu_vectors(baskets, n_customers, tifu), item_counts(baskets), tifu),
+        cooc=cooc,
+        popularity=item_counts(baskets).astype(np.float64),
+        trend=item_counts(recent).astype(np.float64),
+        orders=orders,
+        repeat_rate=rebuyers / np.maximum(buyers, 1.0),
+    )
