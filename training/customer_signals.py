@@ -44,6 +44,10 @@ CUSTOMER_FEATURES: tuple[str, ...] = (
     "log_trend",
     "log_orders",
     "repeat_rate",
+    "order_share",
+    "in_last_order",
+    "log_history_rank",
+    "log_distinct",
 )
 _F = {name: i for i, name in enumerate(CUSTOMER_FEATURES)}
 NEVER_DAYS = 730.0
@@ -64,6 +68,7 @@ class CustomerSignals:
     trend: Scores
     orders: Scores
     repeat_rate: Scores
+    last_order: Sparse  # 1 where the product was in the customer's latest order
 
     @property
     def n_products(self) -> int:
@@ -136,6 +141,17 @@ class CustomerSignals:
         f[..., _F["log_trend"]] = np.log1p(self.trend[safe])
         f[..., _F["log_orders"]] = np.log1p(self.orders[safe_c])[:, None]
         f[..., _F["repeat_rate"]] = self.repeat_rate[safe]
+        orders = self.orders[safe_c][:, None]
+        f[..., _F["order_share"]] = count / np.maximum(orders, 1.0)
+        f[..., _F["in_last_order"]] = pick(self.last_order)
+        # rank of the candidate in the customer's decayed history (1 = most bought), never bought last
+        order = np.argsort(-history, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(history.shape[1])[None, :], axis=1)
+        f[..., _F["log_history_rank"]] = np.log1p(np.where(bought, rank[rows, safe] + 1, history.shape[1]))
+        f[..., _F["log_distinct"]] = np.log1p(np.asarray((history > 0).sum(axis=1), dtype=np.float64))[
+            :, None
+        ]
         f[cand < 0] = 0.0
         return f
 
@@ -191,6 +207,7 @@ def build_customer_signals(
     rebuyers = np.asarray((counts > 1).sum(axis=0)).ravel().astype(np.float64)
     recent = baskets.window(ref_s - trending_days * DAY_S, ref_s)
     orders = np.bincount(baskets.customers[baskets.customers >= 0], minlength=n_customers).astype(np.float64)
+    latest = _latest_orders(baskets, n_customers)
     return CustomerSignals(
         ref_s=ref_s,
         counts=counts,
@@ -203,4 +220,18 @@ def build_customer_signals(
         trend=item_counts(recent).astype(np.float64),
         orders=orders,
         repeat_rate=rebuyers / np.maximum(buyers, 1.0),
+        last_order=latest,
+    )
+
+
+def _latest_orders(baskets: BasketArrays, n_customers: int) -> Sparse:
+    """``(C, N)`` 1 for the products of each customer's latest order."""
+    known = np.flatnonzero(baskets.customers >= 0)
+    order = known[np.lexsort((-baskets.ts[known], baskets.customers[known]))]
+    cust = baskets.customers[order]
+    first = order[np.r_[True, cust[1:] != cust[:-1]][: len(order)]] if len(order) else order
+    latest = baskets.select(np.isin(np.arange(len(baskets)), first))
+    line_c = np.repeat(latest.customers, latest.sizes)
+    return sp.csr_matrix(
+        (np.ones(len(latest.items)), (line_c, latest.items)), shape=(n_customers, baskets.n_products)
     )
