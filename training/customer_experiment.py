@@ -40,6 +40,7 @@ from training.customer_protocols import (
     next_basket_queries,
 )
 from training.customer_ranker import CustomerModelParams, fit_customer_model
+from training.evaluate import cluster_bootstrap
 from training.interactions import BasketArrays, item_counts
 from training.metrics import RankingMetrics, pair_metrics
 from training.snapshot import CatalogueSnapshot
@@ -261,16 +262,8 @@ def customer_bootstrap(
 ) -> tuple[float, float, float]:
     """Mean difference of per-query values ``a - b`` with a 95% interval resampling customers
     (``owner`` ``(P,)``, the customer of each query; pairs of one customer are not independent)."""
-    sums, counts, customers = _per_customer(a - b, owner)
-    if len(customers) == 0:
-        return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    reps = np.empty(n_boot)
-    for r in range(n_boot):
-        w = np.bincount(rng.integers(0, len(customers), size=len(customers)), minlength=len(customers))
-        reps[r] = (w @ sums) / max(float(w @ counts), 1.0)
-    low, high = np.percentile(reps, [2.5, 97.5])
-    return float(sums.sum() / counts.sum()), float(low), float(high)
+    sums, counts, _ = _per_customer(a - b, owner)
+    return cluster_bootstrap(sums, counts, n_boot, seed)
 
 
 def add_intervals(

@@ -27,6 +27,7 @@ __all__ = [
     "EvalResult",
     "bootstrap_difference",
     "build_queries",
+    "cluster_bootstrap",
     "evaluate_recommender",
     "evaluate_top_k",
     "hit_matrix",
@@ -182,14 +183,24 @@ def bootstrap_difference(
     b = pair_metrics(hit_matrix(queries, ranked_b), queries.n_targets)[which]
     keep = np.ones(len(a), dtype=np.bool_) if subset is None else subset
     baskets, inverse = np.unique(queries.basket[keep], return_inverse=True)
-    sums = np.bincount(inverse, weights=(a - b)[keep], minlength=len(baskets))
+    sums = np.bincount(inverse, weights=(a - b)[keep], minlength=len(baskets)).astype(np.float64)
     counts = np.bincount(inverse, minlength=len(baskets)).astype(np.float64)
-    if len(baskets) == 0:
+    return cluster_bootstrap(sums, counts, n_boot, seed)
+
+
+def cluster_bootstrap(
+    sums: npt.NDArray[np.float64], counts: npt.NDArray[np.float64], n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float, float]:
+    """The ratio ``sum(sums) / sum(counts)`` with a 95% interval that resamples whole clusters (test
+    baskets, customers): each replicate draws clusters with replacement (multiplicities :math:`w`)
+    and takes :math:`\\sum w_c S_c / \\sum w_c n_c`. ``(nan, nan, nan)`` without clusters."""
+    n = len(sums)
+    if n == 0:
         return float("nan"), float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     reps = np.empty(n_boot)
     for r in range(n_boot):
-        w = np.bincount(rng.integers(0, len(baskets), size=len(baskets)), minlength=len(baskets))
+        w = np.bincount(rng.integers(0, n, size=n), minlength=n)
         reps[r] = (w @ sums) / max(float(w @ counts), 1.0)
     low, high = np.percentile(reps, [2.5, 97.5])
     return float(sums.sum() / counts.sum()), float(low), float(high)
