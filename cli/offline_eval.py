@@ -50,6 +50,7 @@ def _rolling(
     params: Any,
     directory: Path,
     only: str | None,
+    jobs: int,
     progress: Any,
 ) -> Any:
     """Run the rolling windows (or the ``only`` ones) and summarise them unless ``only`` was given."""
@@ -65,7 +66,7 @@ def _rolling(
             raise AffinityError(f"--only {', '.join(sorted(unknown))}: not a test month here ({labels})")
         chosen = [w for w in windows if window_label(w) in wanted]
     console.print(f"rolling windows: {', '.join(window_label(w) for w in chosen)}; seeds {seeds}")
-    run_rolling(snapshot, embeddings, chosen, seeds, params, directory, progress=progress)
+    run_rolling(snapshot, embeddings, chosen, seeds, params, directory, jobs=jobs, progress=progress)
     if only is not None:
         return None
     main = f"hybrid ({params.encoder})"
@@ -219,6 +220,9 @@ def offline_eval(
             "the traversal and item-to-item rows"
         ),
     ] = None,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="rolling: runs at a time, each in its own process (cores shared)")
+    ] = 1,
     only: Annotated[
         str | None,
         typer.Option(
@@ -295,7 +299,7 @@ def offline_eval(
 
         directory = out or settings.data_dir / "reports" / "rolling"
         params = TrainParams.from_dict({**params.as_dict(), "encoder": names[0], "hybrid": params.hybrid})
-        summary = _rolling(snapshot, embeddings, rolling, seed_list, params, directory, only, progress)
+        summary = _rolling(snapshot, embeddings, rolling, seed_list, params, directory, only, jobs, progress)
         if summary is not None:
             console.print(f"report: {write_rolling_report(summary, directory, main=f'hybrid ({names[0]})')}")
         return
