@@ -28,12 +28,14 @@ def _gate(metrics: dict[str, Any]) -> tuple[str, str, str]:
         return "-", "-", "-"
     window = gate.get("window") or {}
     span = f"{str(window.get('start'))[:10]}..{str(window.get('end'))[:10]}"
-    active = gate.get("active")
-    if not isinstance(active, dict):
+    comparison = gate.get("comparison")
+    if not isinstance(comparison, dict):
         return span, "-", "-"
-    then = f"{gate.get('active_version')} {_metric(active, 'overall', 'ndcg')}"
-    lead = gate["candidate"]["overall"]["ndcg"] - active["overall"]["ndcg"]
-    return span, then, f"{lead:+.4f}"
+    then = f"{gate.get('active_version')} {_metric(comparison['active'], 'overall', 'ndcg')}"
+    lead = comparison["candidate"]["overall"]["ndcg"] - comparison["active"]["overall"]["ndcg"]
+    start = str((comparison.get("window") or {}).get("start"))[:10]
+    since = "" if start == span[:10] else f" from {start}"
+    return span, then + since, f"{lead:+.4f}"
 
 
 @app.command("list")
@@ -42,8 +44,9 @@ def list_() -> None:
     """Every version, newest first: status, edges, and the gate's numbers.
 
     NDCG@10 is the version's score on its retrain's held-out gate window (out of sample for every
-    fit); "active then" is the version that was active, scored on the same window; "lead" the
-    difference the gate decided on. Versions trained without a held-out window show validation
+    fit); "active then" is the version that was active, scored with the candidate on the days of that
+    window its weights never saw ("from" a later day when it saw the start); "lead" the difference
+    the gate decided on. Versions trained without a held-out window show validation
     numbers (marked "val").
     """
     settings = load_settings()

@@ -225,16 +225,18 @@ def gate_comparison(
     """``(candidate score, active score, where measured)`` on the gate metric (overall).
 
     When the candidate's retrain scored the version that is active now on its held-out window
-    (``metrics.gate``), those two numbers decide: same window, same statistics, neither fitted on it.
+    (``metrics.gate.comparison``: the days the active version's weights never saw), those two numbers
+    decide: same days, same statistics, neither fitted on them.
     Otherwise (no held-out window, or another version active since) each version's headline number
     is used, which may come from different windows.
     """
     gate = candidate.get("gate") or {}
-    if current_id is not None and gate.get("active_version") == current_id and gate.get("active"):
-        window = gate.get("window") or {}
+    comparison = gate.get("comparison")
+    if current_id is not None and gate.get("active_version") == current_id and comparison:
+        window = comparison.get("window") or {}
         where = f"the held-out window {str(window.get('start'))[:10]} .. {str(window.get('end'))[:10]}"
-        new = gate["candidate"].get("overall", {}).get(GATE_METRIC)
-        old = gate["active"].get("overall", {}).get(GATE_METRIC)
+        new = comparison["candidate"].get("overall", {}).get(GATE_METRIC)
+        old = comparison["active"].get("overall", {}).get(GATE_METRIC)
         return new, old, where
     new = candidate.get("overall", {}).get(GATE_METRIC)
     old = (current or {}).get("overall", {}).get(GATE_METRIC)

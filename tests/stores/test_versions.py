@@ -122,12 +122,19 @@ def test_unknown_and_empty_versions_are_refused(graph: neo4j.Driver, settings: S
 def _gated_metrics(candidate: float, active: float, active_version: str) -> dict[str, object]:
     """Metrics as the retrain's evaluate step stores them: headline numbers from the held-out window."""
     scores = {s: {"ndcg": candidate, "recall": candidate} for s in ("overall", "warm", "cold")}
+    window: dict[str, str | None] = {"start": "2011-09-16T00:00:00+00:00", "end": "2011-09-30T00:00:01+00:00"}
+    pairs = {"overall": 100, "warm": 90, "cold": 10}
     gate = GateReport(
-        window={"start": "2011-09-16T00:00:00+00:00", "end": "2011-09-30T00:00:01+00:00"},
-        pairs={"overall": 100, "warm": 90, "cold": 10},
+        window=window,
+        pairs=pairs,
         candidate=scores,
-        active={s: {"ndcg": active, "recall": active} for s in ("overall", "warm", "cold")},
         active_version=active_version,
+        comparison={
+            "window": window,
+            "pairs": pairs,
+            "candidate": scores,
+            "active": {s: {"ndcg": active, "recall": active} for s in ("overall", "warm", "cold")},
+        },
     )
     return {**scores, "source": "held-out gate window", "gate": gate.as_dict()}
 

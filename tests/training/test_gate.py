@@ -54,8 +54,9 @@ def test_rebasing_a_model_on_its_own_window_reproduces_its_lists(candidate: Trai
 
 def test_the_same_model_ties_and_a_worse_one_scores_lower(candidate: TrainedModel) -> None:
     same = compare_on_window(candidate, "v-old", candidate, SNAP, EMB, SPLIT)
-    assert same.active is not None and same.active_version == "v-old"
-    assert same.candidate == same.active
+    assert same.comparison is not None and same.active_version == "v-old"
+    assert same.comparison["candidate"] == same.comparison["active"] == same.candidate
+    assert same.comparison["window"] == same.window
     assert same.pairs["overall"] == same.pairs["warm"] + same.pairs["cold"] > 0
     # A ranker that sees neither co-occurrence nor the GNN nor text: popularity in disguise.
     poor = small_train_params(
@@ -72,8 +73,24 @@ def test_the_same_model_ties_and_a_worse_one_scores_lower(candidate: TrainedMode
     )
     worse = fit(SNAP, EMB, poor, SPLIT)
     report = compare_on_window(worse, "v-old", candidate, SNAP, EMB, SPLIT)
-    assert report.active is not None
-    assert report.candidate["overall"]["ndcg"] < report.active["overall"]["ndcg"]
+    assert report.comparison is not None
+    assert report.comparison["candidate"]["overall"]["ndcg"] < report.comparison["active"]["overall"]["ndcg"]
+
+
+def test_the_active_version_is_compared_only_on_days_its_weights_never_saw(candidate: TrainedModel) -> None:
+    last = SNAP.time_range()[1]
+    # fitted on every basket (a version from before the gate): no held-out day left to compare on
+    everything = fit(SNAP, EMB, PARAMS, TimeSplit.for_training(last, 30))
+    report = compare_on_window(candidate, "v-all", everything, SNAP, EMB, SPLIT)
+    assert report.comparison is None and "past the held-out window" in report.notes[0]
+    # fitted up to seven days before the end: compared on those seven days only
+    recent = fit(SNAP, EMB, PARAMS, TimeSplit.for_retrain(last, 30, gate_days=7))
+    partial = compare_on_window(candidate, "v-recent", recent, SNAP, EMB, SPLIT)
+    assert (
+        partial.comparison is not None and partial.comparison["window"]["start"] == recent.split["train_end"]
+    )
+    assert 0 < partial.comparison["pairs"]["overall"] < partial.pairs["overall"]
+    assert "compared from" in partial.notes[0]
 
 
 def test_without_a_comparable_active_version_the_report_says_why(candidate: TrainedModel) -> None:
@@ -81,7 +98,7 @@ def test_without_a_comparable_active_version_the_report_says_why(candidate: Trai
         "no active version to compare with"
     ]
     gone = compare_on_window(candidate, "v-gone", None, SNAP, EMB, SPLIT)
-    assert gone.active is None and "no trained model on disk" in gone.notes[0]
+    assert gone.comparison is None and "no trained model on disk" in gone.notes[0]
     other_text = random_embeddings(len(SNAP.products), dim=8, seed=3)  # another text model's dimensions
     mismatch = compare_on_window(candidate, "v-old", candidate, SNAP, other_text, SPLIT)
-    assert mismatch.active is None and "cannot rank this catalogue" in mismatch.notes[0]
+    assert mismatch.comparison is None and "cannot rank this catalogue" in mismatch.notes[0]

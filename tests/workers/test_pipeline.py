@@ -87,7 +87,9 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     # its gate scored it and the then active first version on the same held-out window
     gated = {v.id: v.metrics for v in versions.list_versions(empty_graph, db)}[third.model_version]
     assert gated["source"] == "held-out gate window" and gated["gate"]["active_version"] == v1.id
-    assert gated["gate"]["pairs"]["overall"] > 0 and gated["gate"]["active"]["overall"]["ndcg"] > 0
+    comparison = gated["gate"]["comparison"]  # v1's weights never saw the window: compared on all of it
+    assert comparison["window"] == gated["gate"]["window"] and comparison["pairs"]["overall"] > 0
+    assert comparison["active"]["overall"]["ndcg"] > 0
     assert gated["overall"] == gated["gate"]["candidate"]["overall"]
 
     # 4. Rollback restores the first version's edges exactly.
