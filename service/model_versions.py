@@ -52,8 +52,8 @@ class ModelVersion:
     params: JSON = strawberry.field(description="Training parameters (JSON object).")
     metrics: JSON = strawberry.field(
         description="The activation gate's numbers (JSON object): `overall`/`warm`/`cold` on the retrain's "
-        "held-out window (`source`), `gate` with the version active then scored on the same window, "
-        "`validation` (in-sample for the ranker)."
+        "held-out window (`source`), `gate.comparison` with it and the version active then scored on the "
+        "days of that window the active version never saw, `validation` (in-sample for the ranker)."
     )
     data_window: str | None = strawberry.field(description="The time window of the orders it was trained on.")
     job_id: strawberry.ID | None = strawberry.field(description="The retrain job that produced it.")
