@@ -29,7 +29,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from training.aliases import FloatArray, IntArray
-from training.interactions import BasketArrays, cooccurrence, decay_weights, item_counts
+from training.interactions import BasketArrays, cooccurrence, decay_weights
 
 __all__ = [
     "BuyAgain",
@@ -233,9 +233,13 @@ class TifuKnn(CustomerRecommender):
         names = list(points)
         best: tuple[float, TifuKnn] | None = None
         values: dict[str, float] = {}
+        vectors: dict[tuple[int, float, float], Sparse] = {}  # they depend on the decays only
         for point in product(*(points[n] for n in names)):
             params = _tifu_params(dict(zip(names, point, strict=True)))
-            rec = cls(tifu_vectors(fit, n_customers, params), popularity, params)
+            decays = (params.group_size, params.r_b, params.r_g)
+            if decays not in vectors:
+                vectors[decays] = tifu_vectors(fit, n_customers, params)
+            rec = cls(vectors[decays], popularity, params)
             value = float(evaluate(rec))
             values[",".join(f"{n}={v:g}" for n, v in zip(names, point, strict=True))] = value
             if best is None or value > best[0]:
@@ -296,8 +300,3 @@ class HistoryAssociations(CustomerRecommender):
         out[bought] = -np.inf
         out[customers < 0] = 0.0
         return out
-
-
-def popularity_counts(baskets: BasketArrays) -> FloatArray:
-    """Orders per product in ``baskets``."""
-    return item_counts(baskets)

@@ -309,6 +309,19 @@ _NB_COLUMNS = (
 _CQ_COLUMNS = (("hr", "HR@10"), ("recall", "Recall@10"), ("ndcg", "NDCG@10"))
 
 
+def _table(rows: dict[str, dict[str, float | int]], columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """A Markdown table: one row per method, one column per ``(key, label)``."""
+    lines = [
+        "| method | " + " | ".join(label for _, label in columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(f"{float(row[c]):.4f}" for c, _ in columns) + " |"
+        for name, row in rows.items()
+    ]
+    return lines
+
+
 def customer_markdown(report: CustomerReport) -> str:
     """Both protocols' tables, the choices made on validation and the intervals, as Markdown."""
     s = report.split
@@ -321,24 +334,18 @@ def customer_markdown(report: CustomerReport) -> str:
         f"{report.sizes['next_basket_customers']:,} customers with train orders and a test order; "
         f"{report.sizes['next_basket_repeat_customers']:,} of them rebuy at least one product in it.",
         "",
-        "| method | " + " | ".join(label for _, label in _NB_COLUMNS) + " |",
-        "| --- | " + " | ".join("---:" for _ in _NB_COLUMNS) + " |",
-    ]
-    for name, row in report.next_basket.items():
-        lines.append(f"| {name} | " + " | ".join(f"{float(row[c]):.4f}" for c, _ in _NB_COLUMNS) + " |")
-    lines += [
+        *_table(report.next_basket, _NB_COLUMNS),
         "",
         "### Basket completion with the customer",
         "",
         f"{report.sizes['completion_pairs']:,} (basket, q) pairs from "
         f"{report.sizes['completion_customers']:,} customers with train orders.",
         "",
-        "| method | " + " | ".join(label for _, label in _CQ_COLUMNS) + " |",
-        "| --- | " + " | ".join("---:" for _ in _CQ_COLUMNS) + " |",
+        *_table(report.completion, _CQ_COLUMNS),
+        "",
+        "### Chosen on validation",
+        "",
     ]
-    for name, row in report.completion.items():
-        lines.append(f"| {name} | " + " | ".join(f"{float(row[c]):.4f}" for c, _ in _CQ_COLUMNS) + " |")
-    lines += ["", "### Chosen on validation", ""]
     for name, value in report.chosen.items():
         shown = value["chosen"] if isinstance(value, dict) else value
         lines.append(f"- {name}: {shown}")

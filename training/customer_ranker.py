@@ -23,6 +23,7 @@ from training.customer_baselines import TifuParams
 from training.customer_protocols import next_basket_hits, next_basket_queries
 from training.customer_signals import CUSTOMER_FEATURES, CustomerSignals, build_customer_signals
 from training.interactions import BasketArrays
+from training.models.ranker import listwise_loss
 
 __all__ = ["CustomerModel", "CustomerModelParams", "fit_customer_model"]
 
@@ -161,10 +162,7 @@ def fit_customer_model(
     ranker.train()
     for _ in range(params.steps):
         idx = torch.from_numpy(rng.choice(len(f_t), size=min(params.batch, len(f_t)), replace=False))
-        s = ranker(f_t[idx]).masked_fill(~v_t[idx], float("-inf"))
-        logp = torch.log_softmax(s, dim=1).masked_fill(~v_t[idx], 0.0)
-        w = w_t[idx]
-        loss = -(w * logp).sum() / w.sum().clamp(min=1e-9)
+        loss = listwise_loss(ranker(f_t[idx]), w_t[idx], v_t[idx])
         opt.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()

@@ -25,6 +25,7 @@ from training.customer_baselines import (
     tifu_vectors,
 )
 from training.interactions import BasketArrays, item_counts
+from training.signals import unique_per_row
 
 __all__ = ["CUSTOMER_FEATURES", "CustomerSignals", "build_customer_signals"]
 
@@ -96,14 +97,7 @@ class CustomerSignals:
         for global_scores in (self.trend, self.popularity):
             head = np.argsort(-global_scores, kind="stable")[:per_source]
             parts.append(np.broadcast_to(head, (b, per_source)))
-        cand = np.sort(np.concatenate(parts, axis=1), axis=1)
-        dup = np.zeros_like(cand, dtype=np.bool_)
-        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
-        cand[dup] = -1
-        cand = -np.sort(-cand, axis=1)
-        width = max(int((cand >= 0).sum(axis=1).max(initial=1)), 1)
-        out: IntArray = np.ascontiguousarray(cand[:, :width])
-        return out
+        return unique_per_row(np.concatenate(parts, axis=1))
 
     def features(
         self, customers: IntArray, cand: IntArray, sources: dict[str, Scores]

@@ -29,7 +29,7 @@ import torch
 from training.aliases import BoolArray, FloatArray, IntArray
 from training.evaluate import EvalQueries
 from training.metrics import ideal_dcg
-from training.models.ranker import Ranker
+from training.models.ranker import Ranker, listwise_loss
 from training.params import FEATURE_INDEX, HYBRID_FEATURES, HybridConfig
 from training.signals import HybridSignals
 
@@ -201,10 +201,7 @@ def _fit_gradient(data: _RankerData, ranker: Ranker, config: HybridConfig) -> No
             size = min(config.batch_queries, len(data.q))
             idx = torch.from_numpy(rng.choice(len(data.q), size=size, replace=False))
             s = ranker.member_forward(f_t[idx], cold_t[idx], member)
-            s = s.masked_fill(~valid_t[idx], float("-inf"))
-            logp = torch.log_softmax(s, dim=1).masked_fill(~valid_t[idx], 0.0)
-            w = w_t[idx] * row_w[idx, None]
-            loss = -(w * logp).sum() / w.sum().clamp(min=1e-9)
+            loss = listwise_loss(s, w_t[idx] * row_w[idx, None], valid_t[idx])
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()

@@ -186,15 +186,7 @@ class HybridSignals:
                 idx, _ = top_k_dot(vectors, table, m, exclude=q)
                 parts.append(idx)
         cand = np.concatenate(parts, axis=1)
-        cand = np.where(cand == q[:, None], -1, cand)
-        cand.sort(axis=1)
-        dup = np.zeros_like(cand, dtype=np.bool_)
-        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
-        cand[dup] = -1
-        cand = -np.sort(-cand, axis=1)  # valid ids first, -1 at the end
-        width = int((cand >= 0).sum(axis=1).max()) if len(cand) else 0
-        out: IntArray = np.ascontiguousarray(cand[:, : max(width, 1)])
-        return out
+        return unique_per_row(np.where(cand == q[:, None], -1, cand))
 
     def features(
         self,
@@ -235,6 +227,19 @@ class HybridSignals:
             f[..., FEATURE_INDEX["dpop"]] = self.dpop[safe]
         f[cand < 0] = 0.0
         return f
+
+
+def unique_per_row(cand: IntArray) -> IntArray:
+    """Each row's distinct product ids (``-1`` = none), valid ids first in descending order, ``-1``
+    padding after them, trimmed to the widest row (at least one column)."""
+    cand = np.sort(cand, axis=1)
+    dup = np.zeros_like(cand, dtype=np.bool_)
+    dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+    cand[dup] = -1
+    cand = -np.sort(-cand, axis=1)
+    width = int((cand >= 0).sum(axis=1).max()) if len(cand) else 0
+    out: IntArray = np.ascontiguousarray(cand[:, : max(width, 1)])
+    return out
 
 
 def _pair_dot(

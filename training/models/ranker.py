@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from training.params import FEATURE_INDEX
 
-__all__ = ["Ranker", "baseline_score"]
+__all__ = ["Ranker", "baseline_score", "listwise_loss"]
 
 
 class Ranker(nn.Module):
@@ -147,3 +147,10 @@ def baseline_score(features: Tensor) -> Tensor:
     :math:`A_{qc} = 0`, by decayed popularity (the baseline's fill)."""
     rel = features[..., FEATURE_INDEX["dcooc_rel"]]
     return torch.log(rel + 1e-6 * features[..., FEATURE_INDEX["dpop"]] + 1e-9)
+
+
+def listwise_loss(scores: Tensor, weights: Tensor, valid: Tensor) -> Tensor:
+    """Listwise softmax loss over each row's valid candidates: :math:`-\\sum w \\log p / \\sum w`,
+    ``scores``/``weights``/``valid`` ``(B, C)`` (invalid candidates take no probability)."""
+    logp = torch.log_softmax(scores.masked_fill(~valid, float("-inf")), dim=1).masked_fill(~valid, 0.0)
+    return -(weights * logp).sum() / weights.sum().clamp(min=1e-9)
