@@ -77,21 +77,40 @@ class CustomerModel:
     block_size: int = 256
 
     @torch.no_grad()
-    def top_k(self, customers: IntArray, k: int) -> IntArray:
-        """``(B, k)`` products per customer, best first."""
+    def candidate_scores(self, customers: IntArray) -> tuple[IntArray, npt.NDArray[np.float32]]:
+        """``(B, M)`` candidate products per customer (-1 padding) and their ranker scores (``-inf``
+        on padding), in candidate order."""
         self.ranker.eval()
         customers = np.asarray(customers, dtype=np.int64)
-        out = np.full((len(customers), k), -1, dtype=np.int64)
+        cands: list[IntArray] = []
+        scores: list[npt.NDArray[np.float32]] = []
         for start in range(0, len(customers), self.block_size):
             block = customers[start : start + self.block_size]
             sources = self.signals.sources(block)
             cand = self.signals.candidates(block, sources, self.params.per_source)
             s = self.ranker(torch.from_numpy(self.signals.features(block, cand, sources)))
             s = s.masked_fill(torch.from_numpy(cand < 0), float("-inf"))
-            vals, pos = torch.topk(s, min(k, s.shape[1]), dim=1)
-            picked = np.take_along_axis(cand, pos.numpy(), axis=1)
-            picked[~np.isfinite(vals.numpy())] = -1
-            out[start : start + len(block), : picked.shape[1]] = picked
+            cands.append(cand)
+            scores.append(s.numpy().astype(np.float32))
+        width = max((c.shape[1] for c in cands), default=0)
+        out_c = np.full((len(customers), width), -1, dtype=np.int64)
+        out_s = np.full((len(customers), width), -np.inf, dtype=np.float32)
+        row = 0
+        for c, s in zip(cands, scores, strict=True):
+            out_c[row : row + len(c), : c.shape[1]] = c
+            out_s[row : row + len(c), : c.shape[1]] = s
+            row += len(c)
+        return out_c, out_s
+
+    def top_k(self, customers: IntArray, k: int) -> IntArray:
+        """``(B, k)`` products per customer, best first (-1 where fewer candidates)."""
+        cand, scores = self.candidate_scores(customers)
+        k_eff = min(k, cand.shape[1])
+        pos = np.argsort(-scores, axis=1, kind="stable")[:, :k_eff]
+        picked = np.take_along_axis(cand, pos, axis=1)
+        picked[~np.isfinite(np.take_along_axis(scores, pos, axis=1))] = -1
+        out = np.full((len(cand), k), -1, dtype=np.int64)
+        out[:, :k_eff] = picked
         return out
 
 
