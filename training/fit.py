@@ -16,12 +16,14 @@ after every epoch, the others ``(step, 1, 1)`` when done):
 3. **graph**: the co-purchase graph of the fit period (:mod:`training.graph`).
 4. **train**: the GNN (:func:`~training.train.train_gnn`) until validation stops improving
    (``patience``); the weights of the best validation epoch are kept (never a test score).
-5. **selection**: the residual ranker's correction weight is chosen on rolling two-week windows
+5. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
+   (:mod:`training.fit_ranker`).
+6. **selection**: the residual ranker's correction weight is chosen on rolling two-week windows
    at the end of the train window, with a second GNN trained on the baskets before them
    (:func:`~training.selection.choose_residual_scales`; reported as
-   ``("selection_epoch", e, epochs)`` and ``("selection", i, n)``).
-6. **hybrid**: the ranker(s) are fitted on validation with signals from the fit period
-   (:mod:`training.fit_ranker`).
+   ``("selection_epoch", e, epochs)`` and ``("selection", i, n)``). It needs nothing from steps 4-5,
+   so by default (``background_selection``) it runs in a second process from the start of step 4,
+   each side with half the torch threads, and step 6 only waits for it.
 7. **final**: the chosen weights are applied, inductively, to the graph of the whole train window,
    and the hybrid signals are recomputed on it; that is what scoring and evaluation use.
 """
@@ -48,7 +50,7 @@ from training.hybrid import HybridRecommender
 from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
 from training.rebase import rebase
-from training.selection import choose_residual_scales
+from training.selection import choose_residual_scales, start_residual_selection
 from training.signals import HybridSignals, build_signals
 from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
@@ -126,39 +128,55 @@ def fit(
     lap("graph")
     progress("graph", 1, 1)
 
-    model, history, best_epoch = train_gnn(fit_graph, data, params, progress)
-    lap("train")
-
     variants = {"hybrid": params.hybrid, **(extra_hybrids or {})}
-    scales = choose_residual_scales(
-        snapshot, data.train, split, params, variants, half_life, content_encoder, text, progress
-    )
-    variants = {name: replace(c, residual_scale=scales[name][0]) for name, c in variants.items()}
-    lap("selection")
-
-    fit_vectors = embed_nodes(model, fit_graph)
-    fit_signals = build_signals(
-        data.fit,
-        val_s,
-        half_life,
-        fit_vectors.as_tuple(),
-        text,
-        params.trending_days,
-        params.hybrid.n_candidates,
-    )
+    selection_args = (snapshot, data.train, split, params, variants, half_life, content_encoder, text)
+    total_threads = torch.get_num_threads()
+    background = None
+    if params.background_selection and params.selection_windows > 0:
+        threads = max(1, total_threads // 2)
+        background = start_residual_selection(*selection_args, threads=threads, progress=progress)
+        torch.set_num_threads(threads)
+    else:
+        scales = choose_residual_scales(*selection_args, progress=progress)
+        lap("selection")
+    try:
+        model, history, best_epoch = train_gnn(fit_graph, data, params, progress)
+        lap("train")
+        fit_vectors = embed_nodes(model, fit_graph)
+        fit_signals = build_signals(
+            data.fit,
+            val_s,
+            half_life,
+            fit_vectors.as_tuple(),
+            text,
+            params.trending_days,
+            params.hybrid.n_candidates,
+        )
+        # the correction is fitted at full weight whatever its scale, so the rankers need not wait
+        fitted = {name: fit_ranker(fit_signals, data.val_queries, c) for name, c in variants.items()}
+        lap("hybrid")
+        if background is not None:
+            scales = background.result()
+            lap("selection_wait")
+            timings["selection"] = round(background.seconds, 3)
+    finally:
+        if background is not None:
+            background.stop()
+        torch.set_num_threads(total_threads)
     rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
     val_metrics: dict[str, Any] = {"gnn": history[best_epoch - 1].val if history else {}}
     for i, (name, config) in enumerate(variants.items(), start=1):
-        ranker = fit_ranker(fit_signals, data.val_queries, config)
+        config = replace(config, residual_scale=scales[name][0])
+        ranker = fitted[name]
+        ranker.scale.fill_(config.residual_scale)
         rankers[name] = (config, ranker)
         val_metrics[name] = evaluate_recommender(
             HybridRecommender(fit_signals, ranker, config, name), data.val_queries
         ).as_dict()
         progress("hybrid", i, len(variants))
     calibration = _calibration(scales["hybrid"][1], fit_signals, rankers["hybrid"], data.val_queries, params)
-    lap("hybrid")
 
-    fitted = TrainedModel(
+    fitted_model = TrainedModel(
         product_ids=snapshot.product_ids,
         params=params,
         content_encoder=content_encoder,
@@ -177,7 +195,7 @@ def fit(
         selection={name: details for name, (_, details) in scales.items()},
         calibration=calibration,
     )
-    final = rebase(fitted, snapshot, text, data.train, end_s)
+    final = rebase(fitted_model, snapshot, text, data.train, end_s)
     lap("final")
     progress("final", 1, 1)
     return final

@@ -133,6 +133,8 @@ class TrainParams:
     # used as given).
     selection_windows: int = 3
     selection_days: int = 14
+    #: run the selection in a second process beside the main GNN and rankers (half the threads each)
+    background_selection: bool = True
     residual_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     # List depth whose association scores are calibrated on held-out baskets
     # (:class:`training.calibration.ScoreCalibration`); deeper ranks keep the last rank's score.

@@ -138,3 +138,28 @@ def test_residual_scale_is_chosen_on_rolling_windows(tmp_path: Path) -> None:
     q = np.arange(0, 120, 7)
     assert np.array_equal(model.recommender("hybrid").top_k(q, 5), loaded.recommender("hybrid").top_k(q, 5))
     assert loaded.selection["hybrid"]["scale"] == chosen["scale"]
+
+
+def test_the_selection_in_a_background_process_chooses_what_it_chooses_in_process() -> None:
+    def params(background: bool, threads: int) -> TrainParams:
+        return TrainParams.from_dict(
+            {
+                **PARAMS.as_dict(),
+                "threads": threads,
+                "selection_windows": 2,
+                "selection_days": 10,
+                "background_selection": background,
+                "hybrid": HybridConfig(ranker="residual", steps=20, n_candidates=15, members=1),
+            }
+        )
+
+    events: list[str] = []
+    # two threads: one each while the selection runs beside the fit
+    background = fit(SNAP, EMB, params(True, 2), SPLIT, progress=lambda s, d, t: events.append(s))
+    assert "selection_epoch" in events  # the child's progress reaches the caller
+    assert background.timings["selection"] > 0
+    inline = fit(SNAP, EMB, params(False, 1), SPLIT)
+    assert background.selection["hybrid"]["criterion"] == pytest.approx(
+        inline.selection["hybrid"]["criterion"], abs=1e-6
+    )
+    assert background.selection["hybrid"]["scale"] == inline.selection["hybrid"]["scale"]
