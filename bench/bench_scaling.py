@@ -298,7 +298,7 @@ def write_back(results: dict[str, Any], driver: Any, n: int, cap: int, seed: int
 
     with stage(results, "write") as record:
         started = time.perf_counter()
-        written = versions.write_edges(
+        written, _ = versions.write_edges(
             driver, settings.neo4j_database, version, rows(), settings.write_batch_size, total
         )
         measured = time.perf_counter() - started

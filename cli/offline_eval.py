@@ -85,21 +85,38 @@ def _rolling(
 
 
 def _customers(
-    snapshot: CatalogueSnapshot, split: Any, item_model: Path | None, seeds: list[int], directory: Path
+    snapshot: CatalogueSnapshot,
+    split: Any,
+    item_model: Path | None,
+    val_item_model: Path | None,
+    seeds: list[int],
+    directory: Path,
 ) -> None:
-    """Both customer protocols with every baseline and the learned customer ranker (one row per seed);
-    tables printed and written to ``directory``."""
+    """Both customer protocols with every baseline, the learned customer ranker and the customer model
+    as the API serves it (one row per seed); tables printed and written to ``directory``."""
     import json
 
     from training.customer_experiment import add_intervals, customer_markdown, run_customer_evaluation
+    from training.customer_serving import evaluate_served
 
     lists = _item_lists(snapshot, item_model) if item_model is not None else None
-    models = tuple(f"learned customer ranker (seed {seed})" for seed in seeds)
+    val_lists = _item_lists(snapshot, val_item_model) if val_item_model is not None else None
     with console.status("customer baselines and the learned ranker (parameters chosen on validation)..."):
         report, ranked, next_basket, completion = run_customer_evaluation(
             snapshot, split, lists, learned_seeds=tuple(seeds)
         )
-        add_intervals(report, ranked, next_basket, completion, models)
+    with console.status("the customer model as served (query-time weights chosen on validation)..."):
+        served = evaluate_served(snapshot, split, tuple(seeds), lists, val_lists)
+        report.next_basket.update(served.next_basket)
+        report.completion.update(served.completion)
+        for protocol, by_name in served.lists.items():
+            ranked[protocol].update(by_name)
+        report.chosen["served customer model: query-time weights"] = {
+            "chosen": served.weights.as_dict(),
+            "validation": served.validation,
+        }
+        learned = [name for name in report.next_basket if name.startswith(("learned", "customer model"))]
+        add_intervals(report, ranked, next_basket, completion, tuple(learned))
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "customers.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
     path = directory / "customers.md"
@@ -220,6 +237,13 @@ def offline_eval(
             "the traversal and item-to-item rows"
         ),
     ] = None,
+    val_item_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="with --customers: a trained model directory fitted before this split's validation "
+            "period, to choose the served customer model's basket weight on validation"
+        ),
+    ] = None,
     jobs: Annotated[
         int, typer.Option(min=1, help="rolling: runs at a time, each in its own process (cores shared)")
     ] = 1,
@@ -275,7 +299,7 @@ def offline_eval(
 
     if customers:
         directory = out or settings.data_dir / "reports" / "customers"
-        _customers(snapshot, split, item_model, seed_list, directory)
+        _customers(snapshot, split, item_model, val_item_model, seed_list, directory)
         return
 
     with console.status("embedding product texts (cached by text hash)..."):

@@ -31,6 +31,7 @@ class Rel(StrEnum):
     REVIEWS = "REVIEWS"
     BOUGHT_WITH = "BOUGHT_WITH"
     ASSOCIATED = "ASSOCIATED"
+    RECOMMENDED = "RECOMMENDED"
 
 
 class AssociationKind(StrEnum):

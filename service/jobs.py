@@ -171,8 +171,8 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Start a retrain (observe, export, embed, train, evaluate, write back, gated activation) "
-        "as a background job; at most one runs at a time.",
+        description="Start a retrain (observe, export, embed, train, the customer model, evaluate, write "
+        "back, gated activation) as a background job; at most one runs at a time.",
         permission_classes=[AdminScope],
     )
     async def retrain(

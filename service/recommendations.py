@@ -1,11 +1,16 @@
 # mypy: disable-error-code="untyped-decorator"
 # (strawberry.field(...) and strawberry.mutation(...) used as decorators with arguments are typed as
 # returning Any, which strict mypy reports on every resolver; the resolvers themselves are typed.)
-"""Recommendations: what a customer or a basket should get next.
+"""Recommendations: what a customer, a basket, or a customer filling a basket should get next.
 
-From the seed products (the customer's purchases, most recent first, or the basket), follow the
-active model's complement edges and add up their scores per reached product (weighted by how often
-a seed was bought); products already bought (or in the basket) are dropped. When the model has no
+A customer known to the active version's customer model gets its list (:mod:`service.customer_model`:
+the stored recommendations re-ranked with their live purchases and the basket; strategy
+``CUSTOMER_MODEL``), each item with its reason and a sentence for the shopper.
+
+Otherwise (a version without a customer model, a customer it cannot place), from the seed products
+(the customer's purchases, most recent first, or the basket), follow the active model's complement
+edges and add up their scores per reached product (weighted by how often a seed was bought);
+products already bought (or in the basket) are dropped. When the model has no
 edge from the seeds, observed co-purchases (``BOUGHT_WITH``) answer instead; when neither reaches
 anything (an unknown or cold customer, a basket of new products), the most ordered products do.
 The response names the strategy and the kind of edges that answered, and why it fell back.
@@ -23,9 +28,11 @@ from typing import Annotated, Any
 
 import strawberry
 
+from graph_schema.recommended import Reason
 from service.associations import EvidenceSource
 from service.auth import ReadScope
 from service.context import ApiInfo
+from service.customer_model import customer_model_list
 from service.errors import BadInputError, LimitExceededError
 from service.pagination import check_first
 from service.products import Product
@@ -50,6 +57,11 @@ DIVERSIFY_POOL = 3
 
 @strawberry.enum(description="How a recommendation list was made.")
 class RecommendationStrategy(Enum):
+    CUSTOMER_MODEL = strawberry.enum_value(
+        "customer_model",
+        description="The learned customer model: the customer's recommendations from the last retrain, "
+        "re-ranked with their purchases up to now and the basket.",
+    )
     CUSTOMER_HISTORY = strawberry.enum_value(
         "customer_history", description="From the customer's purchases over association edges."
     )
@@ -60,19 +72,37 @@ class RecommendationStrategy(Enum):
     )
 
 
+RecommendationReason = strawberry.enum(
+    Reason,
+    name="RecommendationReason",
+    description="Why a product is recommended: REPEAT (the customer bought it before), "
+    "SIMILAR_CUSTOMERS (customers who buy like them do), COMPLEMENTS (it goes with the basket or what "
+    "they buy), TRENDING (popular now).",
+)
+
+
 @strawberry.type(description="One recommended product.")
 class Recommendation:
     product: Product = strawberry.field(description="The recommended product.")
     score: float = strawberry.field(
-        description="Summed edge scores over the seeds (learned score or observed confidence); "
-        "order count for POPULAR."
+        description="CUSTOMER_MODEL: the stored score plus the weighted purchase share and basket "
+        "complement score (docs/api.md); otherwise summed edge scores over the seeds (learned score or "
+        "observed confidence); order count for POPULAR."
     )
     rank: int = strawberry.field(description="Position in the list, from 1.")
     because: list[strawberry.ID] = strawberry.field(
         description="Seed products (bought or in the basket) whose edges led here, at most five; "
-        "empty for POPULAR."
+        "for CUSTOMER_MODEL the basket product it goes with, if that is why; empty for POPULAR."
     )
     category: strawberry.ID | None = strawberry.field(description="The product's first category id, if any.")
+    reason: RecommendationReason | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Why it is recommended (CUSTOMER_MODEL lists only)."
+    )
+    explanation: str | None = strawberry.field(
+        default=None,
+        description="The reason in the shopper's words, e.g. 'you order this about every 3 weeks; last "
+        "ordered 25 days ago' or 'goes with X in your basket' (CUSTOMER_MODEL lists only).",
+    )
 
 
 @strawberry.type(description="A recommendation list and how it was made.")
@@ -121,42 +151,107 @@ async def popular(info: ApiInfo, exclude: set[str], limit: int) -> list[Mapping[
     return rows[:limit]
 
 
+def _check_basket(basket: list[str], max_size: int) -> list[str]:
+    basket = list(dict.fromkeys(basket))
+    if not basket:
+        raise BadInputError("`basket` is empty")
+    if len(basket) > max_size:
+        raise LimitExceededError(
+            f"basket has {len(basket)} products; the maximum is {max_size} (max_page_size)",
+            limit="max_page_size",
+            maximum=max_size,
+        )
+    return basket
+
+
+async def _from_customer_model(
+    info: ApiInfo,
+    customer_id: str,
+    basket: list[str],
+    unknown: list[str],
+    first: int,
+    exclude_purchased: bool,
+    spread: bool,
+) -> Recommendations | None:
+    """The customer model's answer, or None when the active version has none or it reaches nothing."""
+    graph: Graph = info.context.graph
+    exclude: set[str] = set()
+    if exclude_purchased:
+        (seeds,) = await graph.read(SEEDS_CUSTOMER, customer_id=customer_id)
+        exclude = {h["id"] for h in seeds["history"]}
+    listed = await customer_model_list(
+        graph, customer_id, basket, exclude, first * DIVERSIFY_POOL if spread else first
+    )
+    if listed is None or not listed.items or (listed.stored == 0 and listed.bought == 0):
+        return None  # no customer model, or nothing to know this customer by: basket, then popular
+    chosen = listed.items[:first]
+    if spread:
+        rows = diversify([{"category": i.row["category"], "item": i} for i in listed.items], first)
+        chosen = [row["item"] for row in rows]
+    reason = None
+    if listed.stored == 0:
+        reason = (
+            f"customer {customer_id!r} has no stored recommendations in model {listed.version} "
+            "(new since that retrain): their purchases and the basket answered"
+        )
+    return Recommendations(
+        strategy=RecommendationStrategy.CUSTOMER_MODEL,
+        edge_source=EvidenceSource.LEARNED,
+        model_version=listed.version,
+        fallback_reason=reason,
+        unknown_product_ids=[strawberry.ID(u) for u in unknown],
+        items=[
+            Recommendation(
+                product=Product.from_row(item.row),
+                score=item.score,
+                rank=index + 1,
+                because=[strawberry.ID(b) for b in item.because],
+                category=item.row["category"],
+                reason=item.reason,
+                explanation=item.explanation,
+            )
+            for index, item in enumerate(chosen)
+        ],
+    )
+
+
 async def recommend(
     info: ApiInfo,
     customer_id: str | None,
     basket: list[str] | None,
     first: int,
-    exclude_purchased: bool,
+    exclude_purchased: bool | None,
     spread: bool,
 ) -> Recommendations:
     settings = info.context.settings
     check_first(first, settings)
-    if (customer_id is None) == (basket is None):
-        raise BadInputError("give exactly one of `customerId` and `basket`")
+    if customer_id is None and basket is None:
+        raise BadInputError("give `customerId`, `basket`, or both")
     graph: Graph = info.context.graph
     unknown: list[str] = []
     if basket is not None:
-        basket = list(dict.fromkeys(str(b) for b in basket))
-        if not basket:
-            raise BadInputError("`basket` is empty")
-        if len(basket) > settings.max_page_size:
-            raise LimitExceededError(
-                f"basket has {len(basket)} products; the maximum is {settings.max_page_size} (max_page_size)",
-                limit="max_page_size",
-                maximum=settings.max_page_size,
-            )
+        basket = _check_basket([str(b) for b in basket], settings.max_page_size)
         (row,) = await graph.read(SEEDS_BASKET, basket=basket)
         known = set(row["known"])
         unknown = [b for b in basket if b not in known]
-        seeds = [{"id": b, "weight": 1.0} for b in basket if b in known]
+        basket = [b for b in basket if b in known]
+    if customer_id is not None:
+        answer = await _from_customer_model(
+            info, customer_id, basket or [], unknown, first, bool(exclude_purchased), spread
+        )
+        if answer is not None:
+            return answer
+    if basket is not None:
+        seeds = [{"id": b, "weight": 1.0} for b in basket]
         exclude = set(basket)
         strategy = RecommendationStrategy.BASKET
         cold_reason = "no product of the basket has associations yet"
     else:
+        assert customer_id is not None
         (row,) = await graph.read(SEEDS_CUSTOMER, customer_id=customer_id)
         history = list(row["history"])
         seeds = history[:MAX_SEEDS]
-        exclude = {h["id"] for h in history} if exclude_purchased else set()
+        exclude = {h["id"] for h in history} if exclude_purchased is not False else set()
         strategy = RecommendationStrategy.CUSTOMER_HISTORY
         if not row["found"]:
             cold_reason = f"unknown customer {customer_id!r}"
@@ -226,11 +321,13 @@ class Query:
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
         exclude_purchased: Annotated[
-            bool,
+            bool | None,
             strawberry.argument(
-                description="Drop what the customer already bought (basket items always are)."
+                description="Drop what the customer already bought (basket items always are). Default: "
+                "kept by CUSTOMER_MODEL (buying again is the most common next purchase), dropped by "
+                "the traversal strategies."
             ),
-        ] = True,
+        ] = None,
         diversify: Annotated[
             bool, strawberry.argument(description="Spread the list across categories.")
         ] = False,

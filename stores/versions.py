@@ -56,6 +56,8 @@ CREATE = cypher.query("model_versions.create")
 SET_METRICS = cypher.query("model_versions.set_metrics")
 CLEAR_EDGES = cypher.query("associations.clear_learned")
 WRITE_EDGES = cypher.query("associations.write_learned")
+CLEAR_RECOMMENDED = cypher.query("recommendations.clear_recommended")
+WRITE_RECOMMENDED = cypher.query("recommendations.write_recommended")
 COUNT_EDGES = Statement.named("associations.count_learned")
 ACTIVATE = Statement.named("model_versions.activate")
 PREVIOUS = Statement.named("model_versions.previous")
@@ -113,9 +115,11 @@ def set_metrics(driver: neo4j.Driver, database: str, version: str, metrics: dict
 
 
 def clear_edges(driver: neo4j.Driver, database: str, version: str) -> None:
+    """Remove a version's learned associations and customer recommendations."""
     # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction.
     with driver.session(database=database) as session:
         session.run(CLEAR_EDGES, version=version).consume()
+        session.run(CLEAR_RECOMMENDED, version=version).consume()
 
 
 def write_edges(
@@ -126,8 +130,11 @@ def write_edges(
     batch_size: int,
     total: int,
     progress: Progress | None = None,
-) -> int:
-    """Write ``rows`` ({source, target, score, rank, kind}) for ``version``, one transaction a batch.
+    recommended: Iterable[dict[str, Any]] = (),
+) -> tuple[int, int]:
+    """Write ``rows`` ({source, target, score, rank, kind}: ``ASSOCIATED``) and ``recommended``
+    ({customer, product, score, rank, reason}: ``RECOMMENDED``) for ``version``, one transaction a
+    batch; returns how many of each were written.
 
     The version's old edges are removed first, so a re-run after a crash ends with exactly the new set.
     """
@@ -135,21 +142,25 @@ def write_edges(
     written = 0
     batch: list[dict[str, Any]] = []
 
-    def flush() -> None:
+    def flush(statement: LiteralString) -> None:
         nonlocal written
-        driver.execute_query(WRITE_EDGES, rows=batch, version=version, database_=database)
+        driver.execute_query(statement, rows=batch, version=version, database_=database)
         written += len(batch)
         batch.clear()
         if progress is not None:
             progress(written, total)
 
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
-    return written
+    counts = []
+    for statement, source in ((WRITE_EDGES, rows), (WRITE_RECOMMENDED, recommended)):
+        before = written
+        for row in source:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush(statement)
+        if batch:
+            flush(statement)
+        counts.append(written - before)
+    return counts[0], counts[1]
 
 
 def run_plan(driver: neo4j.Driver, database: str, plan: Plan[T]) -> T:

@@ -19,12 +19,20 @@ from training.snapshot import CatalogueSnapshot
 from training.synthetic import make_synthetic_snapshot
 
 ACTIVE_EDGES = TEST_CYPHER.query("active_edges")
+ACTIVE_RECOMMENDED = TEST_CYPHER.query("active_recommended")
 
 
 def active_edges(driver: neo4j.Driver, db: str) -> set[tuple[str, str, str, float]]:
     """The edges the active model version serves, as (source, target, kind, score)."""
     records = driver.execute_query(ACTIVE_EDGES, database_=db).records
     return {(r["source"], r["target"], r["kind"], r["score"]) for r in records}
+
+
+def active_recommended(driver: neo4j.Driver, db: str) -> set[tuple[str, str, float, int, str]]:
+    """The customer recommendations the active version serves, as (customer, product, score, rank,
+    reason)."""
+    records = driver.execute_query(ACTIVE_RECOMMENDED, database_=db).records
+    return {(r["customer"], r["product"], r["score"], r["rank"], r["reason"]) for r in records}
 
 
 def write_snapshot_input_files(snapshot: CatalogueSnapshot, directory: Path) -> Path:

@@ -6,7 +6,8 @@ the embedding step: one pass over the graph gives both the catalogue to train on
 re-embed (only those whose text hash changed).
 
 Artefacts (``model_dir/<version>/``): ``snapshot.pkl``, ``embeddings.npy``, the trained model
-(``model.pt``, ``meta.json``), ``gate.json``, ``metrics.json``.
+(``model.pt``, ``meta.json``), ``gate.json``, the customer model's stored recommendations and numbers
+(``customers.npz``, ``customers.json``), ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ SNAPSHOT_FILE = "snapshot.pkl"
 EMBEDDINGS_FILE = "embeddings.npy"
 METRICS_FILE = "metrics.json"
 GATE_FILE = "gate.json"
+CUSTOMERS_FILE = "customers.npz"
+CUSTOMER_MODEL_FILE = "customers.json"
 
 #: Retrain options that override the training parameters (`selection_windows: 0` skips choosing the
 #: residual ranker's weight on rolling windows: a much faster, rougher retrain).
@@ -208,6 +211,79 @@ def train(ctx: StepContext) -> dict[str, Any]:
     return {"best_epoch": model.best_epoch, "epochs": len(model.history), "timings": model.timings}
 
 
+def customers(ctx: StepContext) -> dict[str, Any]:
+    """Fit the customer model and keep each customer's stored recommendations
+    (:mod:`graph_schema.recommended`) for the write step.
+
+    With a held-out window (as the item model's gate) the model is fitted on the baskets before it and
+    scored there, as the API would answer, beside buy-again (``customers.json``, and the version's
+    metrics); its ranker then scores every customer from the signals of every basket.
+    """
+    from graph_schema.recommended import ServingWeights
+    from training.customer_baselines import BuyAgain, personal_matrix
+    from training.customer_protocols import evaluate_next_basket, next_basket_queries
+    from training.customer_ranker import fit_customer_model
+    from training.customer_serving import (
+        REASONS,
+        purchase_share,
+        rebase_customer_model,
+        retrain_customer_params,
+        served_lists,
+        stored_recommendations,
+    )
+    from training.interactions import BasketArrays, item_counts
+
+    snapshot = load_snapshot(ctx)
+    params = _train_params(ctx)
+    split, _ = _retrain_split(snapshot, params)
+    everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
+    ids = list(dict.fromkeys(b.customer_id for b in snapshot.baskets if b.customer_id is not None))
+    if not ids:
+        ctx.save_json(CUSTOMER_MODEL_FILE, {"skipped": "no order has a customer"})
+        return {"customers": 0}
+    n_cust = len(ids)
+    end_s = snapshot.time_range()[1].timestamp() + 1.0
+    cparams = retrain_customer_params(seed=params.seed)
+    weights = ServingWeights()
+    report: dict[str, Any] = {"weights": weights.as_dict(), "params": asdict(cparams)}
+    ctx.progress(0, 2)
+    if split is not None and split.test_end is not None:
+        cut = split.train_end.timestamp()
+        before, held = everything.window(None, cut), everything.window(cut, None)
+        model = fit_customer_model(before, n_cust, cut, cparams)
+        queries = next_basket_queries(before, held)
+        if len(queries):
+            stored = stored_recommendations(model, queries.customers, weights.top_n)
+            share = purchase_share(before, n_cust, cut, weights.half_life_days)
+            served = served_lists(stored, share, queries.customers, weights, 10)
+            again = BuyAgain(
+                personal_matrix(before, n_cust, cut, weights.half_life_days), item_counts(before), ""
+            )
+            report["held_out"] = {
+                "window": [split.train_end.isoformat(), split.test_end.isoformat()],
+                "customer model": evaluate_next_basket(queries, served).as_dict(),
+                "buy-again": evaluate_next_basket(queries, again.top_k(queries.customers, 10)).as_dict(),
+            }
+        model = rebase_customer_model(model, everything, n_cust, end_s)
+    else:
+        model = fit_customer_model(everything, n_cust, end_s, cparams)
+    ctx.progress(1, 2)
+    stored = stored_recommendations(model, np.arange(n_cust), weights.top_n)
+    valid = stored.products >= 0
+    rows, cols = np.nonzero(valid)
+    np.savez_compressed(
+        ctx.workdir / CUSTOMERS_FILE,
+        customer=np.asarray(ids, dtype=object)[stored.customers[rows]].astype(str),
+        product=np.asarray(snapshot.product_ids, dtype=object)[stored.products[rows, cols]].astype(str),
+        score=stored.scores[rows, cols],
+        rank=(cols + 1).astype(np.int32),
+        reason=np.asarray([r.value for r in REASONS], dtype=object)[stored.reasons[rows, cols]].astype(str),
+    )
+    ctx.save_json(CUSTOMER_MODEL_FILE, report)
+    ctx.progress(2, 2)
+    return {"customers": n_cust, "recommendations": int(valid.sum()), **report.get("held_out", {})}
+
+
 def evaluate(ctx: StepContext) -> dict[str, Any]:
     """The numbers the activation gate decides on, stored on the version.
 
@@ -230,6 +306,8 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
     metrics["gate"] = gate
     metrics["validation"] = validation
     metrics["window"] = model.split
+    if (ctx.workdir / CUSTOMER_MODEL_FILE).exists():
+        metrics["customers"] = ctx.load_json(CUSTOMER_MODEL_FILE)
     if model.calibration is not None:
         metrics["calibration"] = {"source": model.calibration.source, "pairs": sum(model.calibration.pairs)}
     ctx.save_json(METRICS_FILE, metrics)
@@ -246,15 +324,42 @@ def write(ctx: StepContext) -> dict[str, Any]:
     k = ctx.settings.top_k
     total = 2 * k * len(model.product_ids)
 
+    stored = (
+        np.load(ctx.workdir / CUSTOMERS_FILE, allow_pickle=False)
+        if (ctx.workdir / CUSTOMERS_FILE).exists()
+        else None
+    )
+    total += len(stored["customer"]) if stored is not None else 0
+
     def rows() -> Any:
         for block in score_all(model, k):
             for row in block:
                 yield row.as_dict()
 
-    written = versions.write_edges(
-        ctx.driver, ctx.database, ctx.version, rows(), ctx.settings.write_batch_size, total, ctx.progress
+    def recommended() -> Any:
+        if stored is None:
+            return
+        columns = [stored[name] for name in ("customer", "product", "score", "rank", "reason")]
+        for customer, product, score, rank, reason in zip(*columns, strict=True):
+            yield {
+                "customer": str(customer),
+                "product": str(product),
+                "score": float(score),
+                "rank": int(rank),
+                "reason": str(reason),
+            }
+
+    edges, recommendations = versions.write_edges(
+        ctx.driver,
+        ctx.database,
+        ctx.version,
+        rows(),
+        ctx.settings.write_batch_size,
+        total,
+        ctx.progress,
+        recommended=recommended(),
     )
-    return {"edges": written}
+    return {"edges": edges, "recommendations": recommendations}
 
 
 def activate(ctx: StepContext) -> dict[str, Any]:
@@ -280,6 +385,7 @@ STEP_FUNCTIONS = {
     "export": export,
     "embed": embed,
     "train": train,
+    "customers": customers,
     "evaluate": evaluate,
     "write": write,
     "activate": activate,

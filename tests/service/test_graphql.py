@@ -240,8 +240,8 @@ def test_diversify_spreads_categories(client: TestClient) -> None:
     assert [(i["product"]["id"], i["category"]) for i in spread] == [("P2", "home/lighting"), ("P6", None)]
 
 
-def test_recommendations_need_exactly_one_source(client: TestClient) -> None:
-    assert "exactly one" in error_of(client, "{ recommendations { strategy } }")["message"]
+def test_recommendations_need_a_customer_or_a_basket(client: TestClient) -> None:
+    assert "or both" in error_of(client, "{ recommendations { strategy } }")["message"]
 
 
 # ---------------------------------------------------------------- explain

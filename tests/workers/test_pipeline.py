@@ -21,7 +21,7 @@ import pytest
 from affinity.settings import Settings
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
-from tests.factories import active_edges, load_synthetic
+from tests.factories import active_edges, active_recommended, load_synthetic
 from tests.servers import Worker, wait_for
 
 pytestmark = pytest.mark.integration
@@ -53,6 +53,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
         "export",
         "embed",
         "train",
+        "customers",
         "evaluate",
         "write",
         "activate",
@@ -61,6 +62,17 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     v1_edges = active_edges(empty_graph, db)
     assert {kind for _, _, kind, _ in v1_edges} == {"complement", "substitute"}
     assert len(v1_edges) == v1.edges
+    # the customer model, versioned with it: every customer's stored recommendations
+    v1_recommended = active_recommended(empty_graph, db)
+    assert len(v1_recommended) == first.result["write"]["recommendations"] > 0
+    assert {reason for *_, reason in v1_recommended} <= {
+        "repeat",
+        "similar_customers",
+        "complements",
+        "trending",
+    }
+    held_out = v1.metrics["customers"]["held_out"]  # scored on the gate's window beside buy-again
+    assert held_out["customer model"]["n"] == held_out["buy-again"]["n"] > 0
 
     # 2. A second retrain, killed in the middle of its write-back: the first version keeps serving.
     second_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
@@ -72,6 +84,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     assert 0 < partial < len(v1_edges)
     assert versions.active(empty_graph, db).id == v1.id  # type: ignore[union-attr]
     assert active_edges(empty_graph, db) == v1_edges
+    assert active_recommended(empty_graph, db) == v1_recommended
 
     # 3. A re-run (once the dead job has gone stale) completes and activates a new version;
     #    the half-written version is failed and its edges pruned.
@@ -102,6 +115,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     assert rolled.returncode == 0, rolled.stderr
     assert v1.id in rolled.stdout
     assert active_edges(empty_graph, db) == v1_edges
+    assert active_recommended(empty_graph, db) == v1_recommended
 
     # 5. A product added after training gets an embedding and associations without a retrain.
     new_product = {

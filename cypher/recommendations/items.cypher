@@ -1,0 +1,7 @@
+// The products of a recommendation list, by id (one row per id that exists), with their first category.
+UNWIND $ids AS id
+MATCH (p:Product {id: id})
+RETURN p.id AS id, p.title AS title, p.description AS description, p.price AS price,
+       toString(p.updated_at) AS updated_at, p.embedding_model AS embedding_model,
+       p.embedding IS NOT NULL AS has_embedding,
+       head([(p)-[:IN_CATEGORY]->(c:Category) | c.id]) AS category

@@ -1,0 +1,70 @@
+"""What a ``(:Customer)-[:RECOMMENDED]->(:Product)`` edge means, and how the API turns a customer's
+edges, their live order history and a basket into one list.
+
+A retrain writes, per customer, the customer model's ``top_n`` candidates (:mod:`training.customer_serving`):
+``score`` is the model's softmax share over that customer's candidates (in [0, 1], summing to at most
+1 over the written ones), ``rank`` its position, ``reason`` the strongest source behind it
+(:class:`Reason`). At query time every candidate gets
+
+.. math::
+
+    s(p) = \\text{stored}(p) + w_r \\cdot \\text{share}(p) + w_b \\cdot \\text{basket}(p)
+
+where ``stored`` is the edge's score (0 for a product without an edge), ``share`` the customer's
+time-decayed purchase count of ``p`` over that of their most bought product (read live from their
+orders, so a new order counts at once; the ratio does not depend on the reference time), and
+``basket`` the best calibrated complement score from a basket product to ``p`` under the active
+version (0 without a basket). Candidates are the written ones, every product the customer bought and
+the basket's complements; basket products are never returned. The weights are chosen on validation
+(``docs/evaluation.md``, "Customers") and stored with the version.
+
+This is the one definition both the offline evaluation and the API use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["SCORE_DECIMALS", "Reason", "ServingWeights", "served_score"]
+
+
+class Reason(StrEnum):
+    """The strongest source behind a recommendation."""
+
+    REPEAT = "repeat"  # the customer bought it before
+    SIMILAR_CUSTOMERS = "similar_customers"  # customers who buy like them do
+    COMPLEMENTS = "complements"  # it goes with what they buy (or with the basket)
+    TRENDING = "trending"  # popular now
+
+
+@dataclass(frozen=True, slots=True)
+class ServingWeights:
+    """The query-time weights of :func:`served_score` and what a retrain writes per customer."""
+
+    repeat: float = 0.1
+    basket: float = 1.0
+    top_n: int = 30
+    #: half-life of the live purchase share, days (the customer model's own)
+    half_life_days: float = 120.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServingWeights:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: Served scores are rounded to this many decimals: candidates equal in exact arithmetic (bought in the
+#: same orders) stay equal whatever the order their terms were summed in, and ties go to the smaller
+#: product id, in the API as in the offline evaluation.
+SCORE_DECIMALS = 9
+
+
+def served_score(stored: float, share: float, basket: float, weights: ServingWeights) -> float:
+    """:math:`s(p)` of the module docstring for one candidate, rounded to :data:`SCORE_DECIMALS`."""
+    scale = 10.0**SCORE_DECIMALS
+    return round((stored + weights.repeat * share + weights.basket * basket) * scale) / scale

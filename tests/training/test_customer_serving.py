@@ -1,0 +1,113 @@
+"""The customer model as served: the stored recommendations, the vectorised query-time scoring against
+the one-candidate-at-a-time definition the API uses, and the purchase share's independence of the
+reference time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graph_schema.recommended import Reason, ServingWeights, served_score
+from training.customer_baselines import TifuParams
+from training.customer_ranker import CustomerModelParams, fit_customer_model
+from training.customer_serving import (
+    REASONS,
+    StoredRecommendations,
+    purchase_share,
+    rebase_customer_model,
+    served_lists,
+    stored_recommendations,
+)
+from training.interactions import BasketArrays
+
+DAY = 86_400.0
+
+
+def _baskets(rows: list[tuple[int, float, list[int]]], n: int) -> BasketArrays:
+    sizes = [len(items) for _, _, items in rows]
+    return BasketArrays(
+        np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        np.array([i for _, _, its in rows for i in its], dtype=np.int64),
+        np.array([t * DAY for _, t, _ in rows]),
+        n,
+        np.array([c for c, _, _ in rows], dtype=np.int64),
+    )
+
+
+def _shop(seed: int = 0) -> BasketArrays:
+    rng = np.random.default_rng(seed)
+    own = {c: rng.choice(30, size=3, replace=False).tolist() for c in range(20)}
+    rows = [
+        (c, week * 7.0 + c / 20, [*own[c][: 1 + week % 3], int(rng.integers(30))])
+        for week in range(10)
+        for c in range(20)
+    ]
+    return _baskets(rows, 30)
+
+
+PARAMS = CustomerModelParams(cuts=2, horizon_days=7, steps=40, per_source=8, tifu=TifuParams(neighbours=4))
+
+
+def test_stored_recommendations_are_the_models_best_with_shares_and_reasons() -> None:
+    baskets = _shop()
+    end = 70 * DAY
+    model = fit_customer_model(baskets, 20, end, PARAMS)
+    stored = stored_recommendations(model, np.arange(20), 6)
+    assert stored.products.shape == (20, 6)
+    expected = model.top_k(np.arange(20), 6)
+    assert np.array_equal(stored.products, expected)
+    assert np.all(np.diff(stored.scores, axis=1) <= 1e-7)  # ordered by the model's score
+    assert np.all(stored.scores.sum(axis=1) <= 1.0 + 1e-6) and np.all(stored.scores[stored.products >= 0] > 0)
+    bought = np.asarray(model.signals.counts.toarray()) > 0
+    for c in range(20):
+        for p, code in zip(stored.products[c], stored.reasons[c], strict=True):
+            if p >= 0:
+                assert (REASONS[code] is Reason.REPEAT) == bool(bought[c, p])
+
+
+def test_purchase_share_does_not_depend_on_the_reference_time() -> None:
+    baskets = _shop(1)
+    a = purchase_share(baskets, 20, 70 * DAY, 30.0).toarray()
+    b = purchase_share(baskets, 20, 400 * DAY, 30.0).toarray()
+    assert np.allclose(a, b) and np.allclose(a.max(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("with_basket", [False, True])
+def test_served_lists_rank_by_the_served_score_of_each_candidate(with_basket: bool) -> None:
+    rng = np.random.default_rng(3)
+    n_products, n_customers = 25, 6
+    products = np.array([rng.choice(n_products, size=5, replace=False) for _ in range(n_customers)])
+    products[0, 3:] = -1
+    scores = np.sort(rng.random((n_customers, 5)).astype(np.float32), axis=1)[:, ::-1] / 5
+    stored = StoredRecommendations(
+        np.arange(n_customers), products, scores, np.zeros(products.shape, dtype=np.int8)
+    )
+    share = purchase_share(_shop(2), 20, 70 * DAY, 30.0)[:n_customers, :n_products].tocsr()
+    weights = ServingWeights(repeat=0.3, basket=2.0)
+    q = rng.integers(n_products, size=n_customers)
+    lists = rng.integers(-1, n_products, size=(n_products, 4))
+    item_scores = rng.random((n_products, 4)).astype(np.float32)
+    basket = (q, lists, item_scores) if with_basket else None
+    served = served_lists(stored, share, np.arange(n_customers), weights, 5, basket=basket)
+    dense_share = share.toarray()
+    for c in range(n_customers):
+        s = {int(p): float(v) for p, v in zip(products[c], scores[c], strict=True) if p >= 0}
+        b: dict[int, float] = {}
+        if with_basket:
+            b = {int(p): float(v) for p, v in zip(lists[q[c]], item_scores[q[c]], strict=True) if p >= 0}
+        candidates = {*s, *np.flatnonzero(dense_share[c]).tolist(), *b} - (
+            {int(q[c])} if with_basket else set()
+        )
+        ranked = sorted(
+            candidates,
+            key=lambda p: (-served_score(s.get(p, 0.0), float(dense_share[c, p]), b.get(p, 0.0), weights), p),
+        )[:5]
+        assert served[c][: len(ranked)].tolist() == ranked
+
+
+def test_rebase_keeps_the_ranker_and_moves_the_signals() -> None:
+    baskets = _shop(4)
+    model = fit_customer_model(baskets.window(None, 56 * DAY), 20, 56 * DAY, PARAMS)
+    rebased = rebase_customer_model(model, baskets, 20, 70 * DAY)
+    assert rebased.ranker is model.ranker and rebased.signals.ref_s == 70 * DAY
+    assert rebased.signals.counts.sum() > model.signals.counts.sum()

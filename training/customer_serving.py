@@ -1,0 +1,301 @@
+"""The customer model as it is served (:mod:`graph_schema.recommended`): what a retrain writes per
+customer (:func:`stored_recommendations`) and the API's query-time scoring, vectorised
+(:func:`served_lists`), so the offline evaluation scores exactly what the API answers; and the choice
+of the query-time weights on validation (:func:`choose_serving_weights`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from graph_schema.recommended import SCORE_DECIMALS, Reason, ServingWeights
+from training.aliases import FloatArray, IntArray
+from training.customer_baselines import TifuParams, personal_matrix
+from training.customer_experiment import completion_hits
+from training.customer_protocols import (
+    CompletionQueries,
+    NextBasketQueries,
+    completion_queries,
+    evaluate_next_basket,
+    next_basket_queries,
+)
+from training.customer_ranker import CustomerModel, CustomerModelParams, fit_customer_model
+from training.customer_signals import build_customer_signals
+from training.interactions import BasketArrays
+from training.metrics import RankingMetrics
+from training.snapshot import CatalogueSnapshot
+from training.split import TimeSplit, make_split
+
+__all__ = [
+    "REASONS",
+    "ServedEvaluation",
+    "StoredRecommendations",
+    "choose_serving_weights",
+    "evaluate_served",
+    "purchase_share",
+    "rebase_customer_model",
+    "retrain_customer_params",
+    "served_lists",
+    "stored_recommendations",
+]
+
+#: Reason codes of :class:`StoredRecommendations` (index -> reason)
+REASONS: tuple[Reason, ...] = tuple(Reason)
+#: TIFU-KNN's parameters as chosen on validation in ``docs/evaluation.md`` ("Customers")
+CHOSEN_TIFU = TifuParams(group_size=3, r_b=1.0, r_g=0.6, neighbours=300, alpha=0.7)
+REPEAT_GRID: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)
+BASKET_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> CustomerModelParams:
+    """The customer model a retrain fits: the offline evaluation's choices (half-lives, TIFU-KNN)."""
+    return replace(
+        CustomerModelParams(),
+        seed=seed,
+        half_life_days=half_life_days,
+        cooc_half_life_days=60.0,
+        tifu=CHOSEN_TIFU,
+    )
+
+
+@dataclass(slots=True)
+class StoredRecommendations:
+    """What a retrain writes: per customer (``customers`` ``(C,)``) their ``top_n`` candidates
+    ``products`` ``(C, n)`` (-1 padding), the softmax ``scores`` and the ``reasons`` (index into
+    :data:`REASONS`)."""
+
+    customers: IntArray
+    products: IntArray
+    scores: FloatArray
+    reasons: npt.NDArray[np.int8]
+
+    def dense(self, customers: IntArray, n_products: int) -> FloatArray:
+        """``(B, N)`` stored scores of ``customers`` (0 where nothing is stored)."""
+        row_of = {int(c): i for i, c in enumerate(self.customers)}
+        out = np.zeros((len(customers), n_products), dtype=np.float32)
+        for b, c in enumerate(customers):
+            i = row_of.get(int(c))
+            if i is None:
+                continue
+            valid = self.products[i] >= 0
+            out[b, self.products[i][valid]] = self.scores[i][valid]
+        return out
+
+
+def rebase_customer_model(
+    model: CustomerModel, baskets: BasketArrays, n_customers: int, end_s: float
+) -> CustomerModel:
+    """The same ranker over the signals of ``baskets`` up to ``end_s`` (every basket, after a fit that
+    held the newest out), as :func:`~training.customer_ranker.fit_customer_model` ends."""
+    p = model.params
+    signals = build_customer_signals(
+        baskets.window(None, end_s), n_customers, end_s, p.half_life_days, p.cooc_half_life_days, p.tifu
+    )
+    return CustomerModel(signals, model.ranker, p)
+
+
+def stored_recommendations(model: CustomerModel, customers: IntArray, top_n: int) -> StoredRecommendations:
+    """The model's ``top_n`` candidates of each customer with their softmax share and reason."""
+    customers = np.asarray(customers, dtype=np.int64)
+    cand, logits = model.candidate_scores(customers)
+    finite = np.isfinite(logits)
+    shifted = np.where(
+        finite, logits - np.max(np.where(finite, logits, -np.inf), axis=1, keepdims=True), -np.inf
+    )
+    weights = np.exp(shifted, where=finite, out=np.zeros_like(shifted))
+    probs = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-30)
+    n = min(top_n, cand.shape[1])
+    order = np.argsort(-np.where(finite, logits, -np.inf), axis=1, kind="stable")[:, :n]
+    products = np.take_along_axis(cand, order, axis=1)
+    scores = np.take_along_axis(probs, order, axis=1).astype(np.float32)
+    products[~np.take_along_axis(finite, order, axis=1)] = -1
+    scores[products < 0] = 0.0
+    return StoredRecommendations(customers, products, scores, _reasons(model, customers, products))
+
+
+def _reasons(model: CustomerModel, customers: IntArray, products: IntArray) -> npt.NDArray[np.int8]:
+    """The strongest source of each stored product: bought before, else the nearest customers (TIFU's
+    neighbour part), else co-purchase with the history, else trending."""
+    signals = model.signals
+    out = np.full(products.shape, REASONS.index(Reason.TRENDING), dtype=np.int8)
+    safe = np.where(products >= 0, products, 0)
+    rows = np.arange(len(customers))[:, None]
+    for start in range(0, len(customers), 512):
+        block = slice(start, start + 512)
+        sources = signals.sources(customers[block])
+        p = safe[block]
+        r = rows[: len(p)]
+        bought = np.asarray(signals.counts[customers[block]].toarray())[r, p] > 0
+        similar = sources["tifu"][r, p] > 0
+        assoc = sources["association"][r, p] > 0
+        code = np.where(
+            bought,
+            REASONS.index(Reason.REPEAT),
+            np.where(
+                similar,
+                REASONS.index(Reason.SIMILAR_CUSTOMERS),
+                np.where(assoc, REASONS.index(Reason.COMPLEMENTS), REASONS.index(Reason.TRENDING)),
+            ),
+        )
+        out[block] = code.astype(np.int8)
+    out[products < 0] = -1
+    return out
+
+
+def purchase_share(
+    baskets: BasketArrays, n_customers: int, ref_s: float, half_life_days: float
+) -> sp.csr_matrix:
+    """``(C, N)`` each customer's time-decayed purchase count of each product over their largest."""
+    decayed = personal_matrix(baskets, n_customers, ref_s, half_life_days).tocsr()
+    row_max = np.asarray(decayed.max(axis=1).toarray()).ravel()
+    share: sp.csr_matrix = (sp.diags(1.0 / np.maximum(row_max, 1e-300)) @ decayed).tocsr()
+    return share
+
+
+def served_lists(
+    stored: StoredRecommendations,
+    share: sp.csr_matrix,
+    customers: IntArray,
+    weights: ServingWeights,
+    k: int,
+    basket: tuple[IntArray, IntArray, FloatArray] | None = None,
+) -> IntArray:
+    """``(B, k)`` what the API answers each customer (:func:`graph_schema.recommended.served_score`).
+
+    ``basket``: per row, the basket product ``q`` ``(B,)`` and the item model's complement lists
+    ``(N, L)`` products and calibrated scores of every product: ``basket(p)`` is ``q``'s score for
+    ``p``, and ``q`` itself is never returned.
+    """
+    customers = np.asarray(customers, dtype=np.int64)
+    n = share.shape[1]
+    out = np.full((len(customers), k), -1, dtype=np.int64)
+    for start in range(0, len(customers), 512):
+        block = customers[start : start + 512]
+        s = stored.dense(block, n).astype(np.float64)
+        live = np.asarray(share[np.clip(block, 0, share.shape[0] - 1)].toarray(), dtype=np.float64)
+        live[block < 0] = 0.0
+        total = s + weights.repeat * live
+        candidate = (s > 0) | (live > 0)
+        if basket is not None:
+            q, lists, scores = basket[0][start : start + 512], basket[1], basket[2]
+            b = np.zeros_like(total)
+            rows = np.repeat(np.arange(len(block)), lists.shape[1])
+            targets = lists[q].ravel()
+            valid = targets >= 0
+            b[rows[valid], targets[valid]] = scores[q].ravel()[valid]
+            total += weights.basket * b
+            candidate |= b > 0
+            candidate[np.arange(len(block)), q] = False
+        scale = 10.0**SCORE_DECIMALS  # as served_score rounds
+        total = np.where(candidate, np.rint(total * scale) / scale, -np.inf)
+        width = min(k, n)
+        # ties go to the smaller product index (catalogue order, by id), as the API breaks them by id
+        top = np.argsort(-total, axis=1, kind="stable")[:, :width]
+        top[~np.isfinite(np.take_along_axis(total, top, axis=1))] = -1
+        out[start : start + len(block), :width] = top
+    return out
+
+
+def _criterion(metrics: RankingMetrics) -> float:
+    return 0.5 * (metrics.recall + metrics.ndcg)
+
+
+def choose_serving_weights(
+    stored: StoredRecommendations,
+    share: sp.csr_matrix,
+    next_basket: NextBasketQueries,
+    completion: CompletionQueries | None,
+    item_lists: tuple[IntArray, FloatArray] | None,
+    base: ServingWeights,
+    k: int = 10,
+) -> tuple[ServingWeights, dict[str, dict[str, float]]]:
+    """The repeat weight that ranks the validation next baskets best, then the basket weight that
+    ranks the validation basket completions best with it (ties to the smaller weight)."""
+    values: dict[str, dict[str, float]] = {"repeat": {}, "basket": {}}
+    for w in REPEAT_GRID:
+        lists = served_lists(stored, share, next_basket.customers, replace(base, repeat=w), k)
+        r = evaluate_next_basket(next_basket, lists)
+        values["repeat"][f"{w:g}"] = 0.5 * (r.recall + r.ndcg)
+    repeat = max(REPEAT_GRID, key=lambda w: (round(values["repeat"][f"{w:g}"], 6), -w))
+    chosen = replace(base, repeat=repeat)
+    if completion is None or item_lists is None:
+        return chosen, values
+    for w in BASKET_GRID:
+        lists = served_lists(
+            stored, share, completion.customer, replace(chosen, basket=w), k,
+            basket=(completion.pairs.q, item_lists[0], item_lists[1]),
+        )  # fmt: skip
+        hits = completion_hits(completion, lists)
+        values["basket"][f"{w:g}"] = _criterion(RankingMetrics.from_hits(hits, completion.pairs.n_targets))
+    basket = max(BASKET_GRID, key=lambda w: (round(values["basket"][f"{w:g}"], 6), -w))
+    return replace(chosen, basket=basket), values
+
+
+@dataclass(slots=True)
+class ServedEvaluation:
+    """Test rows of the customer model as served, per seed, on both protocols; the weights chosen on
+    validation and the validation values behind the choice."""
+
+    next_basket: dict[str, dict[str, float | int]]
+    completion: dict[str, dict[str, float | int]]
+    lists: dict[str, dict[str, IntArray]]
+    weights: ServingWeights
+    validation: dict[str, dict[str, float]]
+
+
+def evaluate_served(
+    snapshot: CatalogueSnapshot,
+    split: TimeSplit,
+    seeds: tuple[int, ...],
+    item_lists: tuple[IntArray, FloatArray] | None,
+    val_item_lists: tuple[IntArray, FloatArray] | None,
+    k: int = 10,
+) -> ServedEvaluation:
+    """The customer model as the API serves it (:func:`served_lists`), on ``split``'s test period.
+
+    The query-time weights are chosen on the validation period with a model fitted before it (the
+    first seed) and ``val_item_lists``, an item model trained before the validation period (without
+    one, the basket weight keeps its default); each seed then fits on the whole train window.
+    """
+    data = make_split(snapshot, split)
+    everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
+    n_cust = int(everything.customers.max(initial=-1)) + 1
+    val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()
+    base = ServingWeights()
+    val_nb = next_basket_queries(data.fit, data.val)
+    val_cq = completion_queries(data.fit, data.val, data.warm_fit)
+    val_model = fit_customer_model(data.fit, n_cust, val_s, retrain_customer_params(seeds[0]))
+    wanted = np.unique(np.r_[val_nb.customers, val_cq.customer])
+    weights, values = choose_serving_weights(
+        stored_recommendations(val_model, wanted, base.top_n),
+        purchase_share(data.fit, n_cust, val_s, base.half_life_days),
+        val_nb,
+        val_cq,
+        val_item_lists,
+        base,
+        k,
+    )
+    test_nb = next_basket_queries(data.train, data.test)
+    test_cq = completion_queries(data.train, data.test, data.warm_train)
+    share = purchase_share(data.train, n_cust, end_s, weights.half_life_days)
+    out = ServedEvaluation({}, {}, {"next_basket": {}, "completion": {}}, weights, values)
+    for seed in seeds:
+        model = fit_customer_model(data.train, n_cust, end_s, retrain_customer_params(seed))
+        stored = stored_recommendations(
+            model, np.unique(np.r_[test_nb.customers, test_cq.customer]), weights.top_n
+        )
+        name = f"customer model as served (seed {seed})"
+        nb = served_lists(stored, share, test_nb.customers, weights, k)
+        out.lists["next_basket"][name] = nb
+        out.next_basket[name] = evaluate_next_basket(test_nb, nb).as_dict()
+        if item_lists is not None:
+            basket = (test_cq.pairs.q, item_lists[0], item_lists[1])
+            cl = served_lists(stored, share, test_cq.customer, weights, k, basket=basket)
+            out.lists["completion"][name] = cl
+            hits = completion_hits(test_cq, cl)
+            out.completion[name] = RankingMetrics.from_hits(hits, test_cq.pairs.n_targets).as_dict()
+    return out
