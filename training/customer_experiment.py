@@ -10,8 +10,9 @@ customers (:func:`customer_bootstrap`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,22 @@ from training.metrics import RankingMetrics, pair_metrics
 from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
 
-__all__ = ["BLEND_GRID", "CustomerReport", "completion_hits", "customer_bootstrap", "run_customer_evaluation"]
+__all__ = [
+    "BLEND_GRID",
+    "CustomerReport",
+    "completion_hits",
+    "customer_bootstrap",
+    "learned_name",
+    "run_customer_evaluation",
+]
+
+LEARNED = "learned customer ranker"
+
+
+def learned_name(seed: int, gnn: bool = True) -> str:
+    """The report row of the learned customer model for ``seed``, with or without its GNN."""
+    return f"{LEARNED} (seed {seed})" if gnn else f"{LEARNED} without GNN (seed {seed})"
+
 
 BLEND_GRID: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.9)
 K = 10
@@ -119,6 +135,8 @@ class CustomerReport:
     #: protocol -> method -> metric -> (difference to the strongest baseline, low, high)
     intervals: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = field(default_factory=dict)
     strongest: dict[str, str] = field(default_factory=dict)
+    #: protocol -> seed -> metric -> (with the GNN minus without, low, high), paired over customers
+    ablation: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +150,10 @@ class CustomerReport:
                 for p, methods in self.intervals.items()
             },
             "strongest": self.strongest,
+            "ablation": {
+                p: {seed: {k: list(v) for k, v in d.items()} for seed, d in seeds.items()}
+                for p, seeds in self.ablation.items()
+            },
         }
 
 
@@ -156,12 +178,14 @@ def run_customer_evaluation(
     half_life_grid: tuple[float, ...] = HALF_LIFE_GRID,
     trending_days: float = 30.0,
     learned_seeds: tuple[int, ...] = (),
+    learned_params: CustomerModelParams | None = None,
 ) -> tuple[CustomerReport, dict[str, dict[str, IntArray]], NextBasketQueries, CompletionQueries]:
     """Every customer baseline on ``split`` (see the module docstring). ``item_lists``: an item-to-item
     model's lists over the snapshot's products (fitted on the train window), for its two rows;
     ``learned_seeds``: one next-basket row of the learned customer ranker
     (:mod:`training.customer_ranker`) per seed, with the half-lives and TIFU-KNN's parameters chosen
-    above.
+    above, and one of the same model without its customer GNN (the ablation); ``learned_params``: its
+    other parameters (default :class:`CustomerModelParams`).
 
     Returns the report, the test lists by protocol and method, and the test queries (for intervals).
     """
@@ -229,14 +253,25 @@ def run_customer_evaluation(
         lists["completion"][name] = _completion_lists(rec, test_cq)
         hits = completion_hits(test_cq, lists["completion"][name])
         completion[name] = RankingMetrics.from_hits(hits, test_cq.pairs.n_targets).as_dict()
+    fit_seconds: dict[str, float] = {}
     for seed in learned_seeds:
-        params = CustomerModelParams(
-            seed=seed, half_life_days=h_buy, cooc_half_life_days=h_cooc, tifu=tifu_val.params
+        params = replace(
+            learned_params or CustomerModelParams(),
+            seed=seed,
+            half_life_days=h_buy,
+            cooc_half_life_days=h_cooc,
+            tifu=tifu_val.params,
         )
-        model = fit_customer_model(data.train, n_cust, end_s, params)
-        name = f"learned customer ranker (seed {seed})"
-        lists["next_basket"][name] = model.top_k(test_nb.customers, K)
-        next_basket[name] = evaluate_next_basket(test_nb, lists["next_basket"][name]).as_dict()
+        for gnn in (True, False):
+            start = time.perf_counter()
+            model = fit_customer_model(data.train, n_cust, end_s, replace(params, use_gnn=gnn))
+            name = learned_name(seed, gnn)
+            fit_seconds[name] = round(time.perf_counter() - start, 1)
+            lists["next_basket"][name] = model.top_k(test_nb.customers, K)
+            next_basket[name] = evaluate_next_basket(test_nb, lists["next_basket"][name]).as_dict()
+        chosen["learned customer ranker parameters"] = {"chosen": params.as_dict()}
+    if fit_seconds:
+        chosen["learned customer ranker fit (s, train window)"] = {"chosen": fit_seconds}
     sizes = {
         "next_basket_customers": len(test_nb),
         "next_basket_repeat_customers": int(next(iter(next_basket.values()))["n_repeat"]),
@@ -273,7 +308,10 @@ def add_intervals(
     completion: CompletionQueries,
     models: tuple[str, ...],
 ) -> None:
-    """Intervals of each name in ``models`` against the strongest baseline of each protocol."""
+    """Intervals of each name in ``models`` (and of every learned row) against the strongest baseline
+    of each protocol, and each seed's learned model with its GNN against the same seed without it."""
+    learned = [m for m in lists["next_basket"] if m.startswith(LEARNED)]
+    models = tuple(dict.fromkeys([*models, *learned]))
     per_query: dict[str, dict[str, tuple[Scores, Scores]]] = {"next_basket": {}, "completion": {}}
     for name, ranked in lists["next_basket"].items():
         hits = next_basket_hits(next_basket, ranked)
@@ -285,7 +323,7 @@ def add_intervals(
     owners = {"next_basket": next_basket.customers, "completion": completion.customer}
     tables = {"next_basket": report.next_basket, "completion": report.completion}
     for protocol, table in tables.items():
-        baselines = [m for m in table if m not in models]
+        baselines = [m for m in table if m not in models and not m.startswith(LEARNED)]
         for i, metric in enumerate(("recall", "ndcg")):
             best = max(baselines, key=lambda m: float(table[m][metric]))
             report.strongest[f"{protocol} {metric}"] = best
@@ -296,6 +334,16 @@ def add_intervals(
                 report.intervals.setdefault(protocol, {}).setdefault(model, {})[metric] = customer_bootstrap(
                     a, b, owners[protocol]
                 )
+    for name in learned:
+        seed = name.rsplit("(seed ", 1)[-1].rstrip(")")
+        without = learned_name(int(seed), gnn=False)
+        if name == without or without not in per_query["next_basket"]:
+            continue
+        for i, metric in enumerate(("recall", "ndcg")):
+            a, b = per_query["next_basket"][name][i], per_query["next_basket"][without][i]
+            report.ablation.setdefault("next_basket", {}).setdefault(seed, {})[metric] = customer_bootstrap(
+                a, b, owners["next_basket"]
+            )
 
 
 _NB_COLUMNS = (
@@ -365,4 +413,17 @@ def customer_markdown(report: CustomerReport) -> str:
                         f"| {protocol.replace('_', ' ')} | {method} | {metric} | {best} "
                         f"| {diff:+.4f} [{low:+.4f}, {high:+.4f}] |"
                     )
+    if report.ablation:
+        lines += [
+            "",
+            "### The customer GNN's ablation: with it minus without it (95% interval, customers resampled)",
+            "",
+            "| protocol | seed | metric | difference [95% interval] |",
+            "| --- | --- | --- | --- |",
+        ]
+        for protocol, seeds in report.ablation.items():
+            for seed, metrics in seeds.items():
+                for metric, (diff, low, high) in metrics.items():
+                    shown = f"{diff:+.4f} [{low:+.4f}, {high:+.4f}]"
+                    lines.append(f"| {protocol.replace('_', ' ')} | {seed} | {metric} | {shown} |")
     return "\n".join([*lines, ""])

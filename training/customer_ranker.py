@@ -11,7 +11,8 @@ training candidates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,8 +21,9 @@ from torch import nn
 
 from training.aliases import IntArray
 from training.customer_baselines import TifuParams
+from training.customer_gnn import CustomerGnn, CustomerGnnParams, fit_customer_gnn
 from training.customer_protocols import next_basket_hits, next_basket_queries
-from training.customer_signals import CUSTOMER_FEATURES, CustomerSignals, build_customer_signals
+from training.customer_signals import CustomerSignals, build_customer_signals
 from training.interactions import BasketArrays
 from training.models.ranker import listwise_loss
 
@@ -34,8 +36,11 @@ DAY_S = 86_400.0
 class CustomerModelParams:
     """Knobs of :func:`fit_customer_model`."""
 
-    cuts: int = 4  # training cut points, ``horizon_days`` apart, the last one ``horizon_days`` before the end
+    cuts: int = (
+        4  # training cut points, ``cut_every_days`` apart, the last one ``horizon_days`` before the end
+    )
     horizon_days: float = 28.0
+    cut_every_days: float | None = None  # None: ``horizon_days``
     per_source: int = 50
     hidden: int = 32
     steps: int = 400
@@ -46,6 +51,25 @@ class CustomerModelParams:
     half_life_days: float = 120.0
     cooc_half_life_days: float = 60.0
     tifu: TifuParams = field(default_factory=TifuParams)
+    use_gnn: bool = True  # the customer GNN's candidates and features (False: the ablation)
+    gnn: CustomerGnnParams = field(default_factory=CustomerGnnParams)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (nested parameters as dicts), for storing with a model version."""
+        out = asdict(self)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> CustomerModelParams:
+        """The inverse of :meth:`as_dict`; unknown keys are ignored, missing ones take the defaults."""
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in values.items() if k in names}
+        if isinstance(kwargs.get("tifu"), dict):
+            tifu_names = {f.name for f in fields(TifuParams)}
+            kwargs["tifu"] = TifuParams(**{k: v for k, v in kwargs["tifu"].items() if k in tifu_names})
+        if isinstance(kwargs.get("gnn"), dict):
+            kwargs["gnn"] = CustomerGnnParams.from_dict(kwargs["gnn"])
+        return cls(**kwargs)
 
 
 class CustomerRanker(nn.Module):
@@ -121,8 +145,43 @@ class _Examples:
     valid: npt.NDArray[np.bool_]  # (R, M)
 
 
+def _signals(
+    baskets: BasketArrays,
+    n_customers: int,
+    ref_s: float,
+    params: CustomerModelParams,
+    gnn: CustomerGnn | None,
+) -> CustomerSignals:
+    return build_customer_signals(
+        baskets,
+        n_customers,
+        ref_s,
+        params.half_life_days,
+        params.cooc_half_life_days,
+        params.tifu,
+        gnn=gnn,
+    )
+
+
+def _gnn(
+    before: BasketArrays,
+    n_customers: int,
+    ref_s: float,
+    params: CustomerModelParams,
+    init: CustomerGnn | None,
+) -> CustomerGnn | None:
+    if not params.use_gnn:
+        return None
+    return fit_customer_gnn(before, n_customers, ref_s, params.gnn, seed=params.seed, init=init)
+
+
 def _examples(
-    baskets: BasketArrays, n_customers: int, cut_s: float, params: CustomerModelParams, k: int
+    baskets: BasketArrays,
+    n_customers: int,
+    cut_s: float,
+    params: CustomerModelParams,
+    k: int,
+    gnn: CustomerGnn | None,
 ) -> _Examples | None:
     """Candidates, features and target weights of the customers with history before ``cut_s`` and an
     order in the ``horizon_days`` after it."""
@@ -131,9 +190,7 @@ def _examples(
     queries = next_basket_queries(before, after)
     if len(queries) == 0:
         return None
-    signals = build_customer_signals(
-        before, n_customers, cut_s, params.half_life_days, params.cooc_half_life_days, params.tifu
-    )
+    signals = _signals(before, n_customers, cut_s, params, gnn)
     sources = signals.sources(queries.customers)
     cand = signals.candidates(queries.customers, sources, params.per_source)
     hits = next_basket_hits(queries, cand)
@@ -164,13 +221,24 @@ def fit_customer_model(
     baskets: BasketArrays, n_customers: int, end_s: float, params: CustomerModelParams, k: int = 10
 ) -> CustomerModel:
     """Fit the ranker on cut points before ``end_s`` and return it with the signals at ``end_s``."""
-    step = params.horizon_days * DAY_S
-    cuts = [end_s - step * (i + 1) for i in range(params.cuts)]
-    parts = [e for e in (_examples(baskets, n_customers, c, params, k) for c in cuts) if e is not None]
+    every = (params.cut_every_days or params.horizon_days) * DAY_S
+    last_cut = end_s - params.horizon_days * DAY_S
+    cuts = sorted(last_cut - every * i for i in range(params.cuts))
+    parts: list[_Examples] = []
+    # the GNN of each cut starts from the previous (earlier) cut's, the final one from the last cut's
+    gnn: CustomerGnn | None = None
+    for cut in cuts:
+        before = baskets.window(None, cut)
+        if not (before.customers >= 0).any():
+            continue
+        gnn = _gnn(before, n_customers, cut, params, gnn)
+        e = _examples(baskets, n_customers, cut, params, k, gnn)
+        if e is not None:
+            parts.append(e)
     if not parts:
         raise ValueError("no customer has an order after a history in the train window")
     data = _pad(parts)
-    ranker = CustomerRanker(len(CUSTOMER_FEATURES), params.hidden)
+    ranker = CustomerRanker(data.features.shape[-1], params.hidden)
     flat = data.features[data.valid]
     ranker.mean.copy_(torch.from_numpy(flat.mean(axis=0)))
     ranker.std.copy_(torch.from_numpy(np.maximum(flat.std(axis=0), 1e-6)))
@@ -186,12 +254,6 @@ def fit_customer_model(
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
     ranker.eval()
-    final = build_customer_signals(
-        baskets.window(None, end_s),
-        n_customers,
-        end_s,
-        params.half_life_days,
-        params.cooc_half_life_days,
-        params.tifu,
-    )
+    train = baskets.window(None, end_s)
+    final = _signals(train, n_customers, end_s, params, _gnn(train, n_customers, end_s, params, gnn))
     return CustomerModel(final, ranker, params)

@@ -12,6 +12,8 @@ from training.customer_experiment import (
     customer_markdown,
     run_customer_evaluation,
 )
+from training.customer_gnn import CustomerGnnParams
+from training.customer_ranker import CustomerModelParams
 from training.split import TimeSplit
 from training.synthetic import make_synthetic_snapshot
 
@@ -28,9 +30,13 @@ BASELINES = {
 
 
 def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None:
-    report, lists, next_basket, completion = run_customer_evaluation(SNAP, SPLIT, learned_seeds=(1,))
+    small = CustomerModelParams(steps=60, gnn=CustomerGnnParams(dim=8, steps=20, warm_steps=10, batch=1024))
+    report, lists, next_basket, completion = run_customer_evaluation(
+        SNAP, SPLIT, learned_seeds=(1,), learned_params=small
+    )
     learned = "learned customer ranker (seed 1)"
-    assert set(report.next_basket) == (BASELINES - {"history + co-occurrence"}) | {learned}
+    ablated = "learned customer ranker without GNN (seed 1)"
+    assert set(report.next_basket) == (BASELINES - {"history + co-occurrence"}) | {learned, ablated}
     assert set(report.completion) == BASELINES
     assert report.sizes["next_basket_customers"] == len(next_basket) > 0
     assert report.sizes["completion_pairs"] == len(completion.pairs) > 0
@@ -47,6 +53,13 @@ def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None
     add_intervals(report, lists, next_basket, completion, ("TIFU-KNN", learned))
     assert report.strongest["next_basket recall"] not in ("TIFU-KNN", learned)
     assert set(report.intervals["next_basket"][learned]) == {"recall", "ndcg"}
+    # the ablation is never the strongest baseline; it gets its own interval and the paired one
+    assert ablated not in report.strongest.values()
+    assert set(report.intervals["next_basket"][ablated]) == {"recall", "ndcg"}
+    for metric in ("recall", "ndcg"):
+        diff, low, high = report.ablation["next_basket"]["1"][metric]
+        expected = float(report.next_basket[learned][metric]) - float(report.next_basket[ablated][metric])
+        assert diff == pytest.approx(expected, abs=1e-9) and low <= diff <= high
     for metric in ("recall", "ndcg"):
         diff, low, high = report.intervals["completion"]["TIFU-KNN"][metric]
         best = report.strongest[f"completion {metric}"]
@@ -54,7 +67,7 @@ def test_every_baseline_on_both_protocols_with_choices_from_validation() -> None
         expected = float(report.completion["TIFU-KNN"][metric]) - float(report.completion[best][metric])
         assert diff == pytest.approx(expected, abs=1e-9) and low <= diff <= high
     text = customer_markdown(report)
-    assert "repeat share of top 10" in text and "TIFU-KNN" in text
+    assert "repeat share of top 10" in text and "TIFU-KNN" in text and "ablation" in text
 
 
 def test_the_customer_bootstrap_keeps_a_customers_queries_together() -> None:

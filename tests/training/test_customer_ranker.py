@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from training.customer_baselines import TifuParams
+from training.customer_gnn import CustomerGnnParams
 from training.customer_protocols import evaluate_next_basket, next_basket_queries
 from training.customer_ranker import CustomerModelParams, fit_customer_model
-from training.customer_signals import CUSTOMER_FEATURES, build_customer_signals
+from training.customer_signals import CUSTOMER_FEATURES, GNN_FEATURES, build_customer_signals
 from training.interactions import BasketArrays
 
 DAY = 86_400.0
@@ -53,7 +56,12 @@ def test_the_fitted_model_learns_that_these_customers_reorder_their_own_products
     baskets = _baskets(rows, n)
     end = 11 * 7 * DAY
     params = CustomerModelParams(
-        cuts=3, horizon_days=7, steps=150, per_source=10, tifu=TifuParams(neighbours=5)
+        cuts=3,
+        horizon_days=7,
+        steps=150,
+        per_source=10,
+        tifu=TifuParams(neighbours=5),
+        gnn=CustomerGnnParams(dim=8, steps=30, warm_steps=10, batch=1024),
     )
     model = fit_customer_model(baskets.window(None, end), 30, end, params)
     queries = next_basket_queries(baskets.window(None, end), baskets.window(end, None))
@@ -65,3 +73,47 @@ def test_the_fitted_model_learns_that_these_customers_reorder_their_own_products
     early = baskets.window(None, 1.0)
     with pytest.raises(ValueError, match="no customer has an order"):
         fit_customer_model(early, 30, end, params)
+
+
+def test_without_the_gnn_the_model_has_neither_its_candidates_nor_its_features() -> None:
+    rng = np.random.default_rng(1)
+    n = 30
+    own = {c: rng.choice(n, size=3, replace=False).tolist() for c in range(20)}
+    rows = [(c, week * 7.0 + c / 20, [*own[c], int(rng.integers(n))]) for week in range(8) for c in range(20)]
+    baskets = _baskets(rows, n)
+    end = 7 * 7 * DAY
+    base = CustomerModelParams(
+        cuts=2,
+        horizon_days=7,
+        steps=20,
+        per_source=8,
+        tifu=TifuParams(neighbours=3),
+        gnn=CustomerGnnParams(dim=8, steps=10, warm_steps=5, batch=256),
+    )
+    with_gnn = fit_customer_model(baskets.window(None, end), 21, end, base)
+    without = fit_customer_model(baskets.window(None, end), 21, end, replace(base, use_gnn=False))
+    assert with_gnn.signals.gnn is not None and without.signals.gnn is None
+    assert set(GNN_FEATURES) <= set(with_gnn.signals.feature_names)
+    assert not set(GNN_FEATURES) & set(without.signals.feature_names)
+    assert without.ranker.linear.in_features == len(CUSTOMER_FEATURES) - len(GNN_FEATURES)
+    assert "gnn" in with_gnn.signals.sources(np.arange(3)) and "gnn" not in without.signals.sources(
+        np.arange(3)
+    )
+    for model in (with_gnn, without):
+        customers = np.array([0, 5, 19, 20])  # 20 never ordered
+        top = model.top_k(customers, 5)
+        assert top.shape == (4, 5) and ((top >= -1) & (top < n)).all()
+        assert all(len(set(r[r >= 0])) == (r >= 0).sum() for r in top)  # no repeats in a list
+        cand, scores = model.candidate_scores(customers)
+        assert cand.shape == scores.shape and np.isneginf(scores[cand < 0]).all()
+        assert np.isfinite(scores[cand >= 0]).all()
+
+
+def test_params_round_trip_through_a_dict_and_ignore_unknown_keys() -> None:
+    params = CustomerModelParams(
+        seed=3, use_gnn=False, tifu=TifuParams(neighbours=5), gnn=CustomerGnnParams(dim=4)
+    )
+    stored = params.as_dict()
+    assert stored["tifu"]["neighbours"] == 5 and stored["gnn"]["dim"] == 4
+    assert CustomerModelParams.from_dict({**stored, "from_a_later_version": 1}) == params
+    assert CustomerModelParams.from_dict({}) == CustomerModelParams()
