@@ -44,23 +44,26 @@ from affinity import neo4j_server  # noqa: E402
 from affinity.db import connect  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import AssociationKind, migrate  # noqa: E402
+from graph_schema.recommended import Reason, ServingWeights  # noqa: E402
 from service.db import connect_async  # noqa: E402
 from tests.statements import TEST_CYPHER  # noqa: E402
 
 SEED = TEST_CYPHER.query("api_seed")
 ASSOCIATIONS = cypher.query("associations.learned")
-SEEDS_CUSTOMER = cypher.query("recommendations.seeds_customer")
-RECOMMEND = cypher.query("recommendations.learned")
+CUSTOMER_MODEL = cypher.query("recommendations.customer_model")
+ITEMS = cypher.query("recommendations.items")
+WRITE_RECOMMENDED = cypher.query("recommendations.write_recommended")
 
 GQL_ASSOCIATIONS = """query Associations($id: ID!) { associations(productId: $id, first: 10) {
   product { id title price } score rank } }"""
-GQL_RECOMMENDATIONS = """query Recommend($id: ID!) { recommendations(customerId: $id, first: 10) {
-  strategy items { product { id title price } score } } }"""
+GQL_RECOMMENDATIONS = """query Recommend($id: ID!, $basket: [ID!]) {
+  recommendations(customerId: $id, basket: $basket, first: 10) {
+  strategy items { product { id title price } score reason explanation } } }"""
 
 
-def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
+def synthetic_graph(products: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Batches for ``api_seed`` (tests/statements/): products, customers, orders, BOUGHT_WITH, an active
-    model."""
+    model with a customer model; and its RECOMMENDED rows (30 per customer, as a retrain writes)."""
     ids = [f"P{i:05d}" for i in range(products)]
     categories = [{"id": f"c{i}", "name": f"Category {i}", "parent": None} for i in range(20)]
     rows = [
@@ -136,7 +139,7 @@ def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
                     "status": "active",
                     "created_at": "2011-09-01T00:00:00Z",
                     "activated_at": "2011-09-01T00:00:00Z",
-                    "metrics": "{}",
+                    "metrics": json.dumps({"customers": {"weights": ServingWeights().as_dict()}}),
                     "params": "{}",
                 }
             ],
@@ -145,7 +148,14 @@ def synthetic_graph(products: int, rng: random.Random) -> list[dict[str, Any]]:
     batches += [{**empty, "orders": orders[i : i + 2000]} for i in range(0, len(orders), 2000)]
     batches += [{**empty, "bought": bought[i : i + 10000]} for i in range(0, len(bought), 10000)]
     batches += [{**empty, "associated": associated[i : i + 10000]} for i in range(0, len(associated), 10000)]
-    return batches
+    reasons = [r.value for r in Reason]
+    recommended = [
+        {"customer": c["id"], "product": pid, "score": round(0.3 / rank, 4), "rank": rank,
+         "reason": reasons[rank % len(reasons)]}
+        for c in customers
+        for rank, pid in enumerate(rng.sample(ids, ServingWeights().top_n), start=1)
+    ]  # fmt: skip
+    return batches, recommended
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -204,24 +214,24 @@ async def measure(
             database_=db,
         )
 
-    async def direct_recommendations(cid: str) -> None:
+    async def direct_recommendations(key: str) -> None:
+        # the API's two round trips for a customer filling a basket, without GraphQL and the re-rank
+        customer, product = key.split("|")
         (row,) = (
-            await driver.execute_query(SEEDS_CUSTOMER, customer_id=cid, routing_=read, database_=db)
+            await driver.execute_query(
+                CUSTOMER_MODEL, customer_id=customer, basket=[product], routing_=read, database_=db
+            )
         ).records
-        seeds = row["history"][:50]
-        await driver.execute_query(
-            RECOMMEND,
-            seeds=seeds,
-            version=row["version"],
-            exclude=[h["id"] for h in row["history"]],
-            limit=10,
-            routing_=read,
-            database_=db,
-        )
+        ids = [s["id"] for s in row["stored"]][:10]
+        await driver.execute_query(ITEMS, ids=ids, routing_=read, database_=db)
 
     def graphql(query: str) -> Callable[[str], Awaitable[None]]:
         async def call(key: str) -> None:
-            response = await client.post("/graphql", json={"query": query, "variables": {"id": key}})
+            variables: dict[str, Any] = {"id": key}
+            if "|" in key:  # a customer filling a basket
+                customer, product = key.split("|")
+                variables = {"id": customer, "basket": [product]}
+            response = await client.post("/graphql", json={"query": query, "variables": variables})
             body = response.json()
             if response.status_code != 200 or body.get("errors"):
                 raise RuntimeError(f"GraphQL failed: {response.status_code} {body}")
@@ -230,7 +240,11 @@ async def measure(
 
     scenarios = {
         "associations": (direct_associations, graphql(GQL_ASSOCIATIONS), products),
-        "recommendations": (direct_recommendations, graphql(GQL_RECOMMENDATIONS), customers),
+        "recommendations (customer model, customer + basket)": (
+            direct_recommendations,
+            graphql(GQL_RECOMMENDATIONS),
+            [f"{c}|{products[i % len(products)]}" for i, c in enumerate(customers)],
+        ),
     }
     results: dict[str, Any] = {}
     try:
@@ -262,13 +276,15 @@ def report(results: dict[str, Any], args: argparse.Namespace, seconds_seeding: f
         f"--seconds {args.seconds} --runs {args.runs}` on this machine ({os.cpu_count()} CPUs, "
         "shared by Neo4j, the uvicorn worker and the load generator). Synthetic graph: "
         f"{args.products} products, 20 learned and 20 observed edges each, {args.products // 4} "
-        f"customers with 5 orders of 3 products (seeded in {seconds_seeding:.0f} s). Each cell is the "
-        f"median of {args.runs} runs; each run keeps the given number of requests in flight for its "
+        "customers with 5 orders of 3 products and 30 stored recommendations each (seeded in "
+        f"{seconds_seeding:.0f} s). Each cell is the median of {args.runs} runs; each run keeps the "
+        "given number of requests in flight for its "
         "duration; the two ways alternate run by run.",
         "",
         "- **direct**: the named Cypher through one `neo4j.AsyncDriver` (associations: "
-        "`associations.learned`; recommendations: `recommendations.seeds_customer` then "
-        "`recommendations.learned`).",
+        "`associations.learned`; recommendations: `recommendations.customer_model` (the active "
+        "version's 30 stored recommendations of the customer, their order history, the basket's "
+        "complements) then `recommendations.items`).",
         "- **graphql**: the GraphQL query over HTTP to one uvicorn worker (`affinity serve`): API key, "
         "limits, DataLoaders, metrics and JSON request logs included; the same statements, plus the "
         "request and the response.",
@@ -327,8 +343,16 @@ def main() -> None:
         try:
             migrate(driver, settings.neo4j_database)
             started = time.perf_counter()
-            for batch in synthetic_graph(args.products, rng):
+            batches, recommended = synthetic_graph(args.products, rng)
+            for batch in batches:
                 driver.execute_query(SEED, batch, database_=settings.neo4j_database)
+            for i in range(0, len(recommended), 10000):
+                driver.execute_query(
+                    WRITE_RECOMMENDED,
+                    rows=recommended[i : i + 10000],
+                    version="bench",
+                    database_=settings.neo4j_database,
+                )
             seeding = time.perf_counter() - started
         finally:
             driver.close()

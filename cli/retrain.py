@@ -76,8 +76,8 @@ def retrain(
     epochs: int = typer.Option(None, help="maximum training epochs (default: the model's own)"),
     timeout: float = typer.Option(3600, help="seconds --wait waits at most"),
 ) -> None:
-    """Enqueue the retrain pipeline (observe, export, embed, train, customers, evaluate, write, activate,
-    prune)."""
+    """Enqueue the retrain pipeline (observe, export, embed, train with the customer model, evaluate,
+    write, activate, prune)."""
     settings = load_settings()
     options: dict[str, object] = {"force_activate": force_activate, "encoder": encoder}
     if epochs is not None:

@@ -2,9 +2,9 @@
 edges, their live order history and a basket into one list.
 
 A retrain writes, per customer, the customer model's ``top_n`` candidates (:mod:`training.customer_serving`):
-``score`` is the model's softmax share over that customer's candidates (in [0, 1], summing to at most
-1 over the written ones), ``rank`` its position, ``reason`` the strongest source behind it
-(:class:`Reason`). At query time every candidate gets
+``score`` is the model's softmax share over that customer's candidates relative to that of their best
+candidate (in (0, 1], 1 at the top, so every customer's list is on one scale), ``rank`` its
+position, ``reason`` the strongest source behind it (:class:`Reason`). At query time every candidate gets
 
 .. math::
 

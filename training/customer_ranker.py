@@ -27,7 +27,7 @@ from training.customer_signals import CustomerSignals, build_customer_signals
 from training.interactions import BasketArrays
 from training.models.ranker import listwise_loss
 
-__all__ = ["CustomerModel", "CustomerModelParams", "fit_customer_model"]
+__all__ = ["CustomerModel", "CustomerModelParams", "fit_customer_model", "rebase_customer_model"]
 
 DAY_S = 86_400.0
 
@@ -257,3 +257,13 @@ def fit_customer_model(
     train = baskets.window(None, end_s)
     final = _signals(train, n_customers, end_s, params, _gnn(train, n_customers, end_s, params, gnn))
     return CustomerModel(final, ranker, params)
+
+
+def rebase_customer_model(
+    model: CustomerModel, baskets: BasketArrays, n_customers: int, end_s: float
+) -> CustomerModel:
+    """The same ranker over the signals of ``baskets`` up to ``end_s`` (every basket, after a fit that
+    held the newest out), as :func:`fit_customer_model` ends: its GNN continues from the model's."""
+    train = baskets.window(None, end_s)
+    gnn = _gnn(train, n_customers, end_s, model.params, model.signals.gnn)
+    return CustomerModel(_signals(train, n_customers, end_s, model.params, gnn), model.ranker, model.params)

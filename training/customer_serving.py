@@ -6,7 +6,8 @@ of the query-time weights on validation (:func:`choose_serving_weights`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,7 @@ import scipy.sparse as sp
 
 from graph_schema.recommended import SCORE_DECIMALS, Reason, ServingWeights
 from training.aliases import FloatArray, IntArray
-from training.customer_baselines import TifuParams, personal_matrix
+from training.customer_baselines import BuyAgain, TifuParams, personal_matrix
 from training.customer_experiment import completion_hits
 from training.customer_protocols import (
     CompletionQueries,
@@ -23,21 +24,26 @@ from training.customer_protocols import (
     evaluate_next_basket,
     next_basket_queries,
 )
-from training.customer_ranker import CustomerModel, CustomerModelParams, fit_customer_model
-from training.customer_signals import build_customer_signals
-from training.interactions import BasketArrays
+from training.customer_ranker import (
+    CustomerModel,
+    CustomerModelParams,
+    fit_customer_model,
+    rebase_customer_model,
+)
+from training.interactions import BasketArrays, item_counts
 from training.metrics import RankingMetrics
 from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
 
 __all__ = [
     "REASONS",
+    "CustomerRetrain",
     "ServedEvaluation",
     "StoredRecommendations",
     "choose_serving_weights",
     "evaluate_served",
+    "fit_customer_model_for_retrain",
     "purchase_share",
-    "rebase_customer_model",
     "retrain_customer_params",
     "served_lists",
     "stored_recommendations",
@@ -47,8 +53,8 @@ __all__ = [
 REASONS: tuple[Reason, ...] = tuple(Reason)
 #: TIFU-KNN's parameters as chosen on validation in ``docs/evaluation.md`` ("Customers")
 CHOSEN_TIFU = TifuParams(group_size=3, r_b=1.0, r_g=0.6, neighbours=300, alpha=0.7)
-REPEAT_GRID: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)
-BASKET_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+REPEAT_GRID: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
+BASKET_GRID: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 
 
 def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> CustomerModelParams:
@@ -65,8 +71,8 @@ def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> Cus
 @dataclass(slots=True)
 class StoredRecommendations:
     """What a retrain writes: per customer (``customers`` ``(C,)``) their ``top_n`` candidates
-    ``products`` ``(C, n)`` (-1 padding), the softmax ``scores`` and the ``reasons`` (index into
-    :data:`REASONS`)."""
+    ``products`` ``(C, n)`` (-1 padding), their ``scores`` (relative to the customer's best, in (0, 1])
+    and the ``reasons`` (index into :data:`REASONS`)."""
 
     customers: IntArray
     products: IntArray
@@ -86,20 +92,9 @@ class StoredRecommendations:
         return out
 
 
-def rebase_customer_model(
-    model: CustomerModel, baskets: BasketArrays, n_customers: int, end_s: float
-) -> CustomerModel:
-    """The same ranker over the signals of ``baskets`` up to ``end_s`` (every basket, after a fit that
-    held the newest out), as :func:`~training.customer_ranker.fit_customer_model` ends."""
-    p = model.params
-    signals = build_customer_signals(
-        baskets.window(None, end_s), n_customers, end_s, p.half_life_days, p.cooc_half_life_days, p.tifu
-    )
-    return CustomerModel(signals, model.ranker, p)
-
-
 def stored_recommendations(model: CustomerModel, customers: IntArray, top_n: int) -> StoredRecommendations:
-    """The model's ``top_n`` candidates of each customer with their softmax share and reason."""
+    """The model's ``top_n`` candidates of each customer with their score (the softmax share over the
+    customer's candidates, over that of their best: 1 at the top) and reason."""
     customers = np.asarray(customers, dtype=np.int64)
     cand, logits = model.candidate_scores(customers)
     finite = np.isfinite(logits)
@@ -107,7 +102,8 @@ def stored_recommendations(model: CustomerModel, customers: IntArray, top_n: int
         finite, logits - np.max(np.where(finite, logits, -np.inf), axis=1, keepdims=True), -np.inf
     )
     weights = np.exp(shifted, where=finite, out=np.zeros_like(shifted))
-    probs = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-30)
+    # relative to the customer's best candidate: one scale for every customer, 1 at the top
+    probs = weights / np.maximum(weights.max(axis=1, keepdims=True), 1e-30)
     n = min(top_n, cand.shape[1])
     order = np.argsort(-np.where(finite, logits, -np.inf), axis=1, kind="stable")[:, :n]
     products = np.take_along_axis(cand, order, axis=1)
@@ -299,3 +295,79 @@ def evaluate_served(
             hits = completion_hits(test_cq, cl)
             out.completion[name] = RankingMetrics.from_hits(hits, test_cq.pairs.n_targets).as_dict()
     return out
+
+
+@dataclass(slots=True)
+class CustomerRetrain:
+    """What a retrain keeps of the customer model: each customer's stored recommendations (by id) and
+    the held-out numbers."""
+
+    customer_ids: list[str]
+    product_ids: list[str]
+    stored: StoredRecommendations
+    report: dict[str, Any]
+
+    @property
+    def customers(self) -> int:
+        return len(self.customer_ids)
+
+    @property
+    def recommendations(self) -> int:
+        return int((self.stored.products >= 0).sum())
+
+    def columns(self) -> dict[str, npt.NDArray[np.generic]]:
+        """One row per stored recommendation: customer and product ids, score, rank (from 1), reason."""
+        rows, cols = np.nonzero(self.stored.products >= 0)
+        return {
+            "customer": np.asarray(self.customer_ids, dtype=str)[self.stored.customers[rows]],
+            "product": np.asarray(self.product_ids, dtype=str)[self.stored.products[rows, cols]],
+            "score": self.stored.scores[rows, cols],
+            "rank": (cols + 1).astype(np.int32),
+            "reason": np.asarray([r.value for r in REASONS], dtype=str)[self.stored.reasons[rows, cols]],
+        }
+
+
+def fit_customer_model_for_retrain(
+    snapshot: CatalogueSnapshot, split: TimeSplit | None, seed: int, weights: ServingWeights | None = None
+) -> CustomerRetrain:
+    """The customer model of a retrain, over every customer of ``snapshot``.
+
+    With a held-out window (``split.test_end``, the item model's gate window) the model is fitted on
+    the baskets before it and scored there as the API would answer, beside buy-again; its ranker then
+    scores every customer from the signals of every basket (:func:`rebase_customer_model`).
+    """
+    weights = weights or ServingWeights()
+    everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
+    ids = list(dict.fromkeys(b.customer_id for b in snapshot.baskets if b.customer_id is not None))
+    params = retrain_customer_params(seed=seed, half_life_days=weights.half_life_days)
+    report: dict[str, Any] = {"weights": weights.as_dict(), "params": asdict(params)}
+    if not ids:
+        empty = StoredRecommendations(
+            np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32),
+            np.zeros((0, 0), dtype=np.int8),
+        )  # fmt: skip
+        report["skipped"] = "no order has a customer"
+        return CustomerRetrain(ids, snapshot.product_ids, empty, report)
+    n_cust = len(ids)
+    end_s = snapshot.time_range()[1].timestamp() + 1.0
+    if split is not None and split.test_end is not None:
+        cut = split.train_end.timestamp()
+        before, held = everything.window(None, cut), everything.window(cut, None)
+        model = fit_customer_model(before, n_cust, cut, params)
+        queries = next_basket_queries(before, held)
+        if len(queries):
+            stored = stored_recommendations(model, queries.customers, weights.top_n)
+            share = purchase_share(before, n_cust, cut, weights.half_life_days)
+            served = served_lists(stored, share, queries.customers, weights, 10)
+            decayed = personal_matrix(before, n_cust, cut, weights.half_life_days)
+            again = BuyAgain(decayed, item_counts(before), "buy-again").top_k(queries.customers, 10)
+            report["held_out"] = {
+                "window": [split.train_end.isoformat(), split.test_end.isoformat()],
+                "customer model": evaluate_next_basket(queries, served).as_dict(),
+                "buy-again": evaluate_next_basket(queries, again).as_dict(),
+            }
+        model = rebase_customer_model(model, everything, n_cust, end_s)
+    else:
+        model = fit_customer_model(everything, n_cust, end_s, params)
+    stored = stored_recommendations(model, np.arange(n_cust), weights.top_n)
+    return CustomerRetrain(ids, snapshot.product_ids, stored, report)

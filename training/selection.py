@@ -5,18 +5,15 @@ the baskets before them, so no window is scored with features that have seen it.
 
 from __future__ import annotations
 
-import multiprocessing
-import time
 from datetime import timedelta
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
+from training import background
 from training.aliases import FloatArray, Progress, no_progress
+from training.background import Background
 from training.calibration import ScoreCalibration, popularity_percentile
 from training.evaluate import EvalQueries, build_queries, evaluate_top_k, hit_matrix
 from training.fit_ranker import fit_ranker
@@ -29,7 +26,7 @@ from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
 from training.train import embed_nodes, train_gnn, window_graph
 
-__all__ = ["BackgroundSelection", "Scales", "choose_residual_scales", "start_residual_selection"]
+__all__ = ["Scales", "choose_residual_scales", "start_residual_selection"]
 
 #: ``name -> (lambda, details)`` (:func:`choose_residual_scales`)
 Scales = dict[str, tuple[float, dict[str, Any]]]
@@ -162,52 +159,6 @@ def choose_residual_scales(
     return out
 
 
-class BackgroundSelection:
-    """:func:`choose_residual_scales` running in a child process (:func:`start_residual_selection`)."""
-
-    def __init__(self, process: BaseProcess, conn: Connection, progress: Progress) -> None:
-        self._process, self._conn, self._progress = process, conn, progress
-        self.seconds = 0.0
-
-    def result(self) -> Scales:
-        """Wait for the choice (the child's errors are raised here); its progress is replayed."""
-        try:
-            outcome = self._conn.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(f"the selection process died (exit code {self._process.exitcode})") from None
-        finally:
-            self._conn.close()
-        self._process.join()
-        if "error" in outcome:
-            raise RuntimeError(f"the selection failed: {outcome['error']}")
-        for event in outcome["events"]:
-            self._progress(*event)
-        self.seconds = float(outcome["seconds"])
-        scales: Scales = outcome["scales"]
-        return scales
-
-    def stop(self) -> None:
-        """End the child early (the main fit failed)."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._conn.close()
-
-
-def _choose_in_child(conn: Connection, threads: int, args: dict[str, Any]) -> None:
-    torch.set_num_threads(threads)
-    events: list[tuple[str, int, int]] = []
-    start = time.perf_counter()
-    try:
-        scales = choose_residual_scales(**args, progress=lambda s, d, t: events.append((s, d, t)))
-        conn.send({"scales": scales, "events": events, "seconds": time.perf_counter() - start})
-    except Exception as exc:  # handed to the parent, which raises it
-        conn.send({"error": f"{type(exc).__name__}: {exc}"})
-    finally:
-        conn.close()
-
-
 def start_residual_selection(
     snapshot: CatalogueSnapshot,
     train: BasketArrays,
@@ -219,18 +170,11 @@ def start_residual_selection(
     text: FloatArray,
     threads: int,
     progress: Progress = no_progress,
-) -> BackgroundSelection:
-    """:func:`choose_residual_scales` in a separate process with ``threads`` torch threads, so that it
-    runs beside the main fit (its selection GNN and window rankers are more than half a retrain's
-    work, and a small model's torch ops do not keep two cores busy from one process).
-
-    A process, not a thread, so each side's seeded random streams stay its own: the choice is the
-    one :func:`choose_residual_scales` makes in-process with the same threads.
-    """
-    # spawn: a forked child of a process whose OpenMP pool has run can deadlock
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    args = {
+) -> Background[Scales]:
+    """:func:`choose_residual_scales` in a child process with ``threads`` torch threads, beside the
+    main fit (:mod:`training.background`): its selection GNN and window rankers are more than half a
+    retrain's work and need nothing from the main fit."""
+    kwargs = {
         "snapshot": snapshot,
         "train": train,
         "split": split,
@@ -240,7 +184,4 @@ def start_residual_selection(
         "content_encoder": content_encoder,
         "text": text,
     }
-    process = context.Process(target=_choose_in_child, args=(send, threads, args), name="affinity-selection")
-    process.start()
-    send.close()
-    return BackgroundSelection(process, receive, progress)
+    return background.start("selection", choose_residual_scales, kwargs, threads, progress)

@@ -1,6 +1,6 @@
 """The retrain pipeline as one Celery canvas: a chain of immutable signatures passing the job id.
 
-    observe → export → embed → train → customers → evaluate → write → activate → prune
+    observe → export → embed → train → evaluate → write → activate → prune
 
 (The export comes before the embedding: one pass over the graph yields both the catalogue to train
 on and the texts to re-embed; only products whose text hash changed are embedded.)
@@ -23,7 +23,6 @@ STEPS: tuple[tuple[str, Queue], ...] = (
     ("export", Queue.IO),
     ("embed", Queue.GPU),
     ("train", Queue.GPU),
-    ("customers", Queue.GPU),
     ("evaluate", Queue.GPU),
     ("write", Queue.IO),
     ("activate", Queue.IO),

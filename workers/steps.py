@@ -173,7 +173,10 @@ def _active_model(ctx: StepContext) -> tuple[str | None, Any]:
 
 def train(ctx: StepContext) -> dict[str, Any]:
     """Fit with the newest window held out, score the candidate and the active version on it (the
-    gate's numbers, ``gate.json``), then rebase the candidate's weights onto every basket."""
+    gate's numbers, ``gate.json``), then rebase the candidate's weights onto every basket; the customer
+    model is fitted beside it, in a second process (``customers.npz``, ``customers.json``)."""
+    from training import background
+    from training.customer_serving import fit_customer_model_for_retrain
     from training.fit import fit
     from training.gate import compare_on_window
     from training.interactions import BasketArrays
@@ -198,7 +201,18 @@ def train(ctx: StepContext) -> dict[str, Any]:
         if step == "epoch":
             ctx.progress(done, total or epochs)
 
-    model = fit(snapshot, embeddings, params, split, progress=report)
+    # the customer model needs nothing from the item model: it is fitted beside it
+    customers = background.start(
+        "customer model",
+        fit_customer_model_for_retrain,
+        {"snapshot": snapshot, "split": split, "seed": params.seed},
+        threads=1,
+    )
+    try:
+        model = fit(snapshot, embeddings, params, split, progress=report)
+        fitted_customers = customers.result()
+    finally:
+        customers.stop()
     if split is None or split.test_end is None:
         gate: dict[str, Any] = {"notes": [no_gate]}
     else:
@@ -208,80 +222,19 @@ def train(ctx: StepContext) -> dict[str, Any]:
         model = rebase(model, snapshot, embeddings, everything, split.test_end.timestamp())
     ctx.save_json(GATE_FILE, gate)
     model.save(ctx.workdir)
-    return {"best_epoch": model.best_epoch, "epochs": len(model.history), "timings": model.timings}
+    return {
+        "best_epoch": model.best_epoch,
+        "epochs": len(model.history),
+        "timings": {**model.timings, "customer_model": round(customers.seconds, 3)},
+        "customer_model": _save_customers(ctx, fitted_customers),
+    }
 
 
-def customers(ctx: StepContext) -> dict[str, Any]:
-    """Fit the customer model and keep each customer's stored recommendations
-    (:mod:`graph_schema.recommended`) for the write step.
-
-    With a held-out window (as the item model's gate) the model is fitted on the baskets before it and
-    scored there, as the API would answer, beside buy-again (``customers.json``, and the version's
-    metrics); its ranker then scores every customer from the signals of every basket.
-    """
-    from graph_schema.recommended import ServingWeights
-    from training.customer_baselines import BuyAgain, personal_matrix
-    from training.customer_protocols import evaluate_next_basket, next_basket_queries
-    from training.customer_ranker import fit_customer_model
-    from training.customer_serving import (
-        REASONS,
-        purchase_share,
-        rebase_customer_model,
-        retrain_customer_params,
-        served_lists,
-        stored_recommendations,
-    )
-    from training.interactions import BasketArrays, item_counts
-
-    snapshot = load_snapshot(ctx)
-    params = _train_params(ctx)
-    split, _ = _retrain_split(snapshot, params)
-    everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
-    ids = list(dict.fromkeys(b.customer_id for b in snapshot.baskets if b.customer_id is not None))
-    if not ids:
-        ctx.save_json(CUSTOMER_MODEL_FILE, {"skipped": "no order has a customer"})
-        return {"customers": 0}
-    n_cust = len(ids)
-    end_s = snapshot.time_range()[1].timestamp() + 1.0
-    cparams = retrain_customer_params(seed=params.seed)
-    weights = ServingWeights()
-    report: dict[str, Any] = {"weights": weights.as_dict(), "params": asdict(cparams)}
-    ctx.progress(0, 2)
-    if split is not None and split.test_end is not None:
-        cut = split.train_end.timestamp()
-        before, held = everything.window(None, cut), everything.window(cut, None)
-        model = fit_customer_model(before, n_cust, cut, cparams)
-        queries = next_basket_queries(before, held)
-        if len(queries):
-            stored = stored_recommendations(model, queries.customers, weights.top_n)
-            share = purchase_share(before, n_cust, cut, weights.half_life_days)
-            served = served_lists(stored, share, queries.customers, weights, 10)
-            again = BuyAgain(
-                personal_matrix(before, n_cust, cut, weights.half_life_days), item_counts(before), ""
-            )
-            report["held_out"] = {
-                "window": [split.train_end.isoformat(), split.test_end.isoformat()],
-                "customer model": evaluate_next_basket(queries, served).as_dict(),
-                "buy-again": evaluate_next_basket(queries, again.top_k(queries.customers, 10)).as_dict(),
-            }
-        model = rebase_customer_model(model, everything, n_cust, end_s)
-    else:
-        model = fit_customer_model(everything, n_cust, end_s, cparams)
-    ctx.progress(1, 2)
-    stored = stored_recommendations(model, np.arange(n_cust), weights.top_n)
-    valid = stored.products >= 0
-    rows, cols = np.nonzero(valid)
-    np.savez_compressed(
-        ctx.workdir / CUSTOMERS_FILE,
-        customer=np.asarray(ids, dtype=object)[stored.customers[rows]].astype(str),
-        product=np.asarray(snapshot.product_ids, dtype=object)[stored.products[rows, cols]].astype(str),
-        score=stored.scores[rows, cols],
-        rank=(cols + 1).astype(np.int32),
-        reason=np.asarray([r.value for r in REASONS], dtype=object)[stored.reasons[rows, cols]].astype(str),
-    )
-    ctx.save_json(CUSTOMER_MODEL_FILE, report)
-    ctx.progress(2, 2)
-    return {"customers": n_cust, "recommendations": int(valid.sum()), **report.get("held_out", {})}
+def _save_customers(ctx: StepContext, fitted: Any) -> dict[str, Any]:
+    """The customer model's stored recommendations (for the write step) and numbers."""
+    np.savez_compressed(ctx.workdir / CUSTOMERS_FILE, **fitted.columns())
+    ctx.save_json(CUSTOMER_MODEL_FILE, fitted.report)
+    return {"customers": fitted.customers, "recommendations": fitted.recommendations, **fitted.report}
 
 
 def evaluate(ctx: StepContext) -> dict[str, Any]:
@@ -385,7 +338,6 @@ STEP_FUNCTIONS = {
     "export": export,
     "embed": embed,
     "train": train,
-    "customers": customers,
     "evaluate": evaluate,
     "write": write,
     "activate": activate,

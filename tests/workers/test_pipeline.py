@@ -53,7 +53,6 @@ def test_retrain_crash_rerun_rollback_and_incremental(
         "export",
         "embed",
         "train",
-        "customers",
         "evaluate",
         "write",
         "activate",
