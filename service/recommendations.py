@@ -72,13 +72,16 @@ class RecommendationStrategy(Enum):
     )
 
 
-RecommendationReason = strawberry.enum(
-    Reason,
-    name="RecommendationReason",
-    description="Why a product is recommended: REPEAT (the customer bought it before), "
-    "SIMILAR_CUSTOMERS (customers who buy like them do), COMPLEMENTS (it goes with the basket or what "
-    "they buy), TRENDING (popular now).",
-)
+@strawberry.enum(description="Why a product is recommended (CUSTOMER_MODEL lists).")
+class RecommendationReason(Enum):
+    REPEAT = strawberry.enum_value(Reason.REPEAT.value, description="The customer bought it before.")
+    SIMILAR_CUSTOMERS = strawberry.enum_value(
+        Reason.SIMILAR_CUSTOMERS.value, description="Customers who buy like this one order it."
+    )
+    COMPLEMENTS = strawberry.enum_value(
+        Reason.COMPLEMENTS.value, description="It goes with the basket, or with what the customer buys."
+    )
+    TRENDING = strawberry.enum_value(Reason.TRENDING.value, description="Popular with customers now.")
 
 
 @strawberry.type(description="One recommended product.")
@@ -95,7 +98,7 @@ class Recommendation:
         "for CUSTOMER_MODEL the basket product it goes with, if that is why; empty for POPULAR."
     )
     category: strawberry.ID | None = strawberry.field(description="The product's first category id, if any.")
-    reason: RecommendationReason | None = strawberry.field(  # type: ignore[valid-type]
+    reason: RecommendationReason | None = strawberry.field(
         default=None, description="Why it is recommended (CUSTOMER_MODEL lists only)."
     )
     explanation: str | None = strawberry.field(
@@ -207,7 +210,7 @@ async def _from_customer_model(
                 rank=index + 1,
                 because=[strawberry.ID(b) for b in item.because],
                 category=item.row["category"],
-                reason=item.reason,
+                reason=RecommendationReason(item.reason.value),
                 explanation=item.explanation,
             )
             for index, item in enumerate(chosen)
