@@ -255,12 +255,13 @@ def test_explain_direct_and_via_tags(client: TestClient) -> None:
     direct = data(client, EXPLAIN, {"a": "P1", "b": "P2"})["explain"]
     assert direct["found"] and len(direct["steps"]) == 1
     assert direct["steps"][0]["kind"] in ("BOUGHT_WITH", "LEARNED_ASSOCIATION")
-    # P6 and P3 share the tag "decor" (and P1 -> P6 is a learned edge): the shortest path is one step.
+    # P6 and P3 share the tag "decor": two relationships, as short as P3 -> P1 -> P6 over co-purchase and
+    # learned edges; which of the equally short paths Neo4j finds first is not specified.
     via = data(client, EXPLAIN, {"a": "P3", "b": "P6"})["explain"]
-    assert [s["kind"] for s in via["steps"]] in (
-        ["SHARED_TAG"],
-        ["LEARNED_ASSOCIATION", "LEARNED_ASSOCIATION"],
-    )
+    kinds = [s["kind"] for s in via["steps"]]
+    assert kinds == ["SHARED_TAG"] or (
+        len(kinds) == 2 and set(kinds) <= {"LEARNED_ASSOCIATION", "BOUGHT_WITH"}
+    ), kinds
     step = via["steps"][0]
     assert step["from"]["id"] == "P3" and via["steps"][-1]["to"]["id"] == "P6"
     if step["kind"] == "SHARED_TAG":
