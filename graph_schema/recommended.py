@@ -43,7 +43,7 @@ class Reason(StrEnum):
 class ServingWeights:
     """The query-time weights of :func:`served_score` and what a retrain writes per customer."""
 
-    repeat: float = 0.1
+    repeat: float = 0.5
     basket: float = 1.0
     top_n: int = 30
     #: half-life of the live purchase share, days (the customer model's own)

@@ -53,8 +53,8 @@ __all__ = [
 REASONS: tuple[Reason, ...] = tuple(Reason)
 #: TIFU-KNN's parameters as chosen on validation in ``docs/evaluation.md`` ("Customers")
 CHOSEN_TIFU = TifuParams(group_size=3, r_b=1.0, r_g=0.6, neighbours=300, alpha=0.7)
-REPEAT_GRID: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
-BASKET_GRID: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+REPEAT_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)
+BASKET_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> CustomerModelParams:
