@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from training import background
 from training.aliases import FloatArray, Progress, no_progress
 from training.artifact import TrainedModel
 from training.baselines import tune_half_life
@@ -50,7 +51,7 @@ from training.hybrid import HybridRecommender
 from training.models.ranker import Ranker
 from training.params import HybridConfig, TrainParams
 from training.rebase import rebase
-from training.selection import choose_residual_scales, start_residual_selection
+from training.selection import choose_residual_scales
 from training.signals import HybridSignals, build_signals
 from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
@@ -129,15 +130,25 @@ def fit(
     progress("graph", 1, 1)
 
     variants = {"hybrid": params.hybrid, **(extra_hybrids or {})}
-    selection_args = (snapshot, data.train, split, params, variants, half_life, content_encoder, text)
+    selection_args: dict[str, Any] = {
+        "snapshot": snapshot,
+        "train": data.train,
+        "split": split,
+        "params": params,
+        "configs": variants,
+        "half_life": half_life,
+        "content_encoder": content_encoder,
+        "text": text,
+    }
     total_threads = torch.get_num_threads()
-    background = None
+    selection = None
     if params.background_selection and params.selection_windows > 0:
+        # beside the main fit: it needs nothing from it and is more than half a retrain's work
         threads = max(1, total_threads // 2)
-        background = start_residual_selection(*selection_args, threads=threads, progress=progress)
+        selection = background.start("selection", choose_residual_scales, selection_args, threads, progress)
         torch.set_num_threads(threads)
     else:
-        scales = choose_residual_scales(*selection_args, progress=progress)
+        scales = choose_residual_scales(**selection_args, progress=progress)
         lap("selection")
     try:
         model, history, best_epoch = train_gnn(fit_graph, data, params, progress)
@@ -155,13 +166,13 @@ def fit(
         # the correction is fitted at full weight whatever its scale, so the rankers need not wait
         fitted = {name: fit_ranker(fit_signals, data.val_queries, c) for name, c in variants.items()}
         lap("hybrid")
-        if background is not None:
-            scales = background.result()
+        if selection is not None:
+            scales = selection.result()
             lap("selection_wait")
-            timings["selection"] = round(background.seconds, 3)
+            timings["selection"] = round(selection.seconds, 3)
     finally:
-        if background is not None:
-            background.stop()
+        if selection is not None:
+            selection.stop()
         torch.set_num_threads(total_threads)
     rankers: dict[str, tuple[HybridConfig, Ranker]] = {}
     val_metrics: dict[str, Any] = {"gnn": history[best_epoch - 1].val if history else {}}

@@ -11,9 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from training import background
 from training.aliases import FloatArray, Progress, no_progress
-from training.background import Background
 from training.calibration import ScoreCalibration, popularity_percentile
 from training.evaluate import EvalQueries, build_queries, evaluate_top_k, hit_matrix
 from training.fit_ranker import fit_ranker
@@ -26,7 +24,7 @@ from training.snapshot import CatalogueSnapshot
 from training.split import TimeSplit, make_split
 from training.train import embed_nodes, train_gnn, window_graph
 
-__all__ = ["Scales", "choose_residual_scales", "start_residual_selection"]
+__all__ = ["Scales", "choose_residual_scales"]
 
 #: ``name -> (lambda, details)`` (:func:`choose_residual_scales`)
 Scales = dict[str, tuple[float, dict[str, Any]]]
@@ -157,31 +155,3 @@ def choose_residual_scales(
         out[name] = (float(chosen), details)
         progress("selection", n, len(residual))
     return out
-
-
-def start_residual_selection(
-    snapshot: CatalogueSnapshot,
-    train: BasketArrays,
-    split: TimeSplit,
-    params: TrainParams,
-    configs: dict[str, HybridConfig],
-    half_life: float,
-    content_encoder: ContentEncoder,
-    text: FloatArray,
-    threads: int,
-    progress: Progress = no_progress,
-) -> Background[Scales]:
-    """:func:`choose_residual_scales` in a child process with ``threads`` torch threads, beside the
-    main fit (:mod:`training.background`): its selection GNN and window rankers are more than half a
-    retrain's work and need nothing from the main fit."""
-    kwargs = {
-        "snapshot": snapshot,
-        "train": train,
-        "split": split,
-        "params": params,
-        "configs": configs,
-        "half_life": half_life,
-        "content_encoder": content_encoder,
-        "text": text,
-    }
-    return background.start("selection", choose_residual_scales, kwargs, threads, progress)
