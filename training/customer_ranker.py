@@ -238,11 +238,11 @@ def fit_customer_model(
     if not parts:
         raise ValueError("no customer has an order after a history in the train window")
     data = _pad(parts)
+    torch.manual_seed(params.seed)  # before the layers are made: a refit gives the same model
     ranker = CustomerRanker(data.features.shape[-1], params.hidden)
     flat = data.features[data.valid]
     ranker.mean.copy_(torch.from_numpy(flat.mean(axis=0)))
     ranker.std.copy_(torch.from_numpy(np.maximum(flat.std(axis=0), 1e-6)))
-    torch.manual_seed(params.seed)
     rng = np.random.default_rng(params.seed)
     f_t, w_t, v_t = (torch.from_numpy(a) for a in (data.features, data.weights, data.valid))
     opt = torch.optim.Adam(ranker.parameters(), lr=params.lr, weight_decay=params.weight_decay)
