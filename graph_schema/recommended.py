@@ -43,8 +43,9 @@ class Reason(StrEnum):
 class ServingWeights:
     """The query-time weights of :func:`served_score` and what a retrain writes per customer."""
 
-    repeat: float = 0.5
-    basket: float = 1.0
+    # chosen on validation (docs/evaluation.md, "Customers": the customer model as served)
+    repeat: float = 0.1
+    basket: float = 2.0
     top_n: int = 30
     #: half-life of the live purchase share, days (the customer model's own)
     half_life_days: float = 120.0
