@@ -14,6 +14,7 @@ a process whose OpenMP pool has run can deadlock. It dies with its parent (Linux
 from __future__ import annotations
 
 import ctypes
+import os
 import pickle
 import signal
 import subprocess
@@ -23,8 +24,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-
-import torch
 
 from training.aliases import Progress, no_progress
 
@@ -39,10 +38,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(job: Path, out: Path) -> None:
+def _child(job: Path, out: Path, parent: int) -> None:
     """The child's side: read the call from ``job``, write the outcome to ``out`` (then renamed, so the
     parent never reads half a file)."""
     _die_with_parent()
+    if os.getppid() != parent:
+        return  # the parent died before the death signal was asked for
+    import torch  # after the above: the import takes seconds
+
     with job.open("rb") as handle:
         fn, kwargs, threads, progress = pickle.load(handle)  # our own file, written by `start`
     torch.set_num_threads(threads)
@@ -118,10 +121,17 @@ def start(
     with job.open("wb") as handle:
         pickle.dump((fn, kwargs, threads, progress is not None), handle, protocol=pickle.HIGHEST_PROTOCOL)
     process = subprocess.Popen(
-        [sys.executable, "-m", "training.background", str(job), str(Path(folder.name) / "out.pkl")]
+        [
+            sys.executable,
+            "-m",
+            "training.background",
+            str(job),
+            str(Path(folder.name) / "out.pkl"),
+            str(os.getpid()),
+        ]
     )
     return Background(name, process, folder, progress or no_progress)
 
 
 if __name__ == "__main__":
-    _child(Path(sys.argv[1]), Path(sys.argv[2]))
+    _child(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))

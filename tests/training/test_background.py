@@ -4,7 +4,11 @@ its message, a crash is reported, and stop() ends a child that still runs."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +55,33 @@ def test_stop_ends_a_running_child() -> None:
     assert time.monotonic() - started < 10
     with pytest.raises(RuntimeError, match="died"):
         job.result()
+
+
+PARENT = """
+import sys, time
+from training import background
+from tests.training.test_background import sleep
+job = background.start("sleeping", sleep, {"seconds": 120.0}, threads=1)
+print(job._process.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_child_dies_with_its_killed_parent() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    time.sleep(1.0)  # the child is running (and has asked to die with its parent)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        if Path(f"/proc/{child}/stat").exists() and " Z " in Path(f"/proc/{child}/stat").read_text():
+            return  # a zombie: dead, waiting to be reaped by init
+        time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the child outlived its killed parent")
