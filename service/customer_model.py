@@ -88,12 +88,16 @@ def explanation(reason: Reason, times: list[float], now_s: float, via_title: str
 
 
 def _weights(metrics: str | None) -> ServingWeights | None:
-    """The version's query-time weights (None: the version has no customer model)."""
+    """The version's query-time weights (None: the version has no customer model, or its retrain had
+    too little history for one)."""
     try:
         data = json.loads(metrics or "{}")
     except json.JSONDecodeError:
         return None
-    weights = data.get("customers", {}).get("weights") if isinstance(data, dict) else None
+    customers = data.get("customers", {}) if isinstance(data, dict) else {}
+    if not isinstance(customers, dict) or customers.get("skipped"):  # fitted without a customer model
+        return None
+    weights = customers.get("weights")
     return ServingWeights.from_dict(weights) if isinstance(weights, dict) else None
 
 

@@ -27,7 +27,13 @@ from training.customer_signals import CustomerSignals, build_customer_signals
 from training.interactions import BasketArrays
 from training.models.ranker import listwise_loss
 
-__all__ = ["CustomerModel", "CustomerModelParams", "fit_customer_model", "rebase_customer_model"]
+__all__ = [
+    "CustomerModel",
+    "CustomerModelParams",
+    "NotEnoughHistoryError",
+    "fit_customer_model",
+    "rebase_customer_model",
+]
 
 DAY_S = 86_400.0
 
@@ -70,6 +76,10 @@ class CustomerModelParams:
         if isinstance(kwargs.get("gnn"), dict):
             kwargs["gnn"] = CustomerGnnParams.from_dict(kwargs["gnn"])
         return cls(**kwargs)
+
+
+class NotEnoughHistoryError(ValueError):
+    """The baskets hold no customer who ordered again after a history: nothing to learn from."""
 
 
 class CustomerRanker(nn.Module):
@@ -236,7 +246,7 @@ def fit_customer_model(
         if e is not None:
             parts.append(e)
     if not parts:
-        raise ValueError("no customer has an order after a history in the train window")
+        raise NotEnoughHistoryError("no customer has an order after a history in the train window")
     data = _pad(parts)
     torch.manual_seed(params.seed)  # before the layers are made: a refit gives the same model
     ranker = CustomerRanker(data.features.shape[-1], params.hidden)

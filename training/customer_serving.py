@@ -27,6 +27,7 @@ from training.customer_protocols import (
 from training.customer_ranker import (
     CustomerModel,
     CustomerModelParams,
+    NotEnoughHistoryError,
     fit_customer_model,
     rebase_customer_model,
 )
@@ -345,15 +346,35 @@ def fit_customer_model_for_retrain(
     ids = list(dict.fromkeys(b.customer_id for b in snapshot.baskets if b.customer_id is not None))
     params = retrain_customer_params(seed=seed, half_life_days=weights.half_life_days)
     report: dict[str, Any] = {"weights": weights.as_dict(), "params": asdict(params)}
+    empty = StoredRecommendations(
+        np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32),
+        np.zeros((0, 0), dtype=np.int8),
+    )  # fmt: skip
     if not ids:
-        empty = StoredRecommendations(
-            np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32),
-            np.zeros((0, 0), dtype=np.int8),
-        )  # fmt: skip
         report["skipped"] = "no order has a customer"
         return CustomerRetrain(ids, snapshot.product_ids, empty, report)
     n_cust = len(ids)
     end_s = snapshot.time_range()[1].timestamp() + 1.0
+    try:
+        model = _fit_and_score(everything, n_cust, end_s, split, params, weights, report)
+    except NotEnoughHistoryError as error:  # a new shop: the item model still ships
+        report["skipped"] = f"no customer model: {error}"
+        return CustomerRetrain(ids, snapshot.product_ids, empty, report)
+    stored = stored_recommendations(model, np.arange(n_cust), weights.top_n)
+    return CustomerRetrain(ids, snapshot.product_ids, stored, report)
+
+
+def _fit_and_score(
+    everything: BasketArrays,
+    n_cust: int,
+    end_s: float,
+    split: TimeSplit | None,
+    params: CustomerModelParams,
+    weights: ServingWeights,
+    report: dict[str, Any],
+) -> CustomerModel:
+    """The customer model over every basket, scored first on the held-out window when there is one
+    (into ``report["held_out"]``)."""
     if split is not None and split.test_end is not None:
         cut = split.train_end.timestamp()
         before, held = everything.window(None, cut), everything.window(cut, None)
@@ -370,8 +391,5 @@ def fit_customer_model_for_retrain(
                 "customer model": evaluate_next_basket(queries, served).as_dict(),
                 "buy-again": evaluate_next_basket(queries, again).as_dict(),
             }
-        model = rebase_customer_model(model, everything, n_cust, end_s)
-    else:
-        model = fit_customer_model(everything, n_cust, end_s, params)
-    stored = stored_recommendations(model, np.arange(n_cust), weights.top_n)
-    return CustomerRetrain(ids, snapshot.product_ids, stored, report)
+        return rebase_customer_model(model, everything, n_cust, end_s)
+    return fit_customer_model(everything, n_cust, end_s, params)

@@ -4,6 +4,7 @@ reference time."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 import numpy as np
@@ -16,11 +17,13 @@ from training.customer_ranker import CustomerModelParams, fit_customer_model, re
 from training.customer_serving import (
     REASONS,
     StoredRecommendations,
+    fit_customer_model_for_retrain,
     purchase_share,
     served_lists,
     stored_recommendations,
 )
 from training.interactions import BasketArrays
+from training.synthetic import make_synthetic_snapshot
 
 DAY = 86_400.0
 
@@ -125,3 +128,12 @@ def test_a_refit_gives_the_same_model() -> None:
     second = fit_customer_model(baskets, 20, 70 * DAY, params)
     a, b = first.candidate_scores(np.arange(20)), second.candidate_scores(np.arange(20))
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_a_shop_too_new_for_a_customer_model_still_retrains() -> None:
+    snapshot = make_synthetic_snapshot(n_products=20, n_baskets=40, seed=1)
+    day = snapshot.baskets[0].ts
+    one_day = snapshot.with_baskets([dataclasses.replace(b, ts=day) for b in snapshot.baskets])
+    fitted = fit_customer_model_for_retrain(one_day, None, seed=7)
+    assert fitted.recommendations == 0 and "no customer model" in fitted.report["skipped"]
+    assert all(len(column) == 0 for column in fitted.columns().values())
