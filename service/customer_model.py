@@ -115,10 +115,10 @@ def _share(history: list[Mapping[str, Any]], half_life_days: float) -> dict[str,
 
 
 async def customer_model_list(
-    graph: Graph, customer_id: str, basket: list[str], exclude: set[str], limit: int
+    graph: Graph, customer_id: str, basket: list[str], exclude_purchased: bool, limit: int
 ) -> CustomerModelList | None:
-    """The customer model's list for ``customer_id`` (and ``basket``), best first, or None when the
-    active version has no customer model."""
+    """The customer model's list for ``customer_id`` (and ``basket``), best first, without what they
+    bought when ``exclude_purchased``; None when the active version has no customer model."""
     (row,) = await graph.read(CUSTOMER_MODEL, customer_id=customer_id, basket=basket)
     weights = _weights(row["metrics"])
     if row["version"] is None or weights is None:
@@ -131,7 +131,8 @@ async def customer_model_list(
         if c["id"] not in best_basket or c["score"] > best_basket[c["id"]]["score"]:
             best_basket[c["id"]] = c
     candidates: dict[str, _Candidate] = {}
-    for pid in {*stored, *share, *best_basket} - set(basket) - exclude:
+    exclude = set(basket) | (set(history) if exclude_purchased else set())
+    for pid in {*stored, *share, *best_basket} - exclude:
         s, why = stored.get(pid, (0.0, None))
         b = best_basket.get(pid)
         candidates[pid] = _Candidate(

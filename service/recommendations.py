@@ -177,13 +177,12 @@ async def _from_customer_model(
     spread: bool,
 ) -> Recommendations | None:
     """The customer model's answer, or None when the active version has none or it reaches nothing."""
-    graph: Graph = info.context.graph
-    exclude: set[str] = set()
-    if exclude_purchased:
-        (seeds,) = await graph.read(SEEDS_CUSTOMER, customer_id=customer_id)
-        exclude = {h["id"] for h in seeds["history"]}
     listed = await customer_model_list(
-        graph, customer_id, basket, exclude, first * DIVERSIFY_POOL if spread else first
+        info.context.graph,
+        customer_id,
+        basket,
+        exclude_purchased,
+        first * DIVERSIFY_POOL if spread else first,
     )
     if listed is None or not listed.items or (listed.stored == 0 and listed.bought == 0):
         return None  # no customer model, or nothing to know this customer by: basket, then popular
