@@ -90,15 +90,24 @@ def _next_basket_lists(rec: CustomerRecommender, queries: NextBasketQueries) -> 
     return rec.top_k(queries.customers, K)
 
 
-def _completion_score(rec: CustomerRecommender, queries: CompletionQueries) -> float:
-    hits = completion_hits(queries, _completion_lists(rec, queries))
-    m = RankingMetrics.from_hits(hits, queries.pairs.n_targets)
+def completion_criterion(queries: CompletionQueries, lists: IntArray) -> float:
+    """What choices on validation maximise for basket completion: (Recall@K + NDCG@K) / 2."""
+    m = RankingMetrics.from_hits(completion_hits(queries, lists), queries.pairs.n_targets)
     return 0.5 * (m.recall + m.ndcg)
 
 
-def _next_basket_score(rec: CustomerRecommender, queries: NextBasketQueries) -> float:
-    r = evaluate_next_basket(queries, _next_basket_lists(rec, queries))
+def next_basket_criterion(queries: NextBasketQueries, lists: IntArray) -> float:
+    """What choices on validation maximise for next basket: (Recall@K + NDCG@K) / 2."""
+    r = evaluate_next_basket(queries, lists)
     return 0.5 * (r.recall + r.ndcg)
+
+
+def _completion_score(rec: CustomerRecommender, queries: CompletionQueries) -> float:
+    return completion_criterion(queries, _completion_lists(rec, queries))
+
+
+def _next_basket_score(rec: CustomerRecommender, queries: NextBasketQueries) -> float:
+    return next_basket_criterion(queries, _next_basket_lists(rec, queries))
 
 
 class ItemToItem(CustomerRecommender):

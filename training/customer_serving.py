@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from graph_schema.recommended import SCORE_DECIMALS, Reason, ServingWeights
 from training.aliases import FloatArray, IntArray
 from training.customer_baselines import BuyAgain, TifuParams, personal_matrix
-from training.customer_experiment import completion_hits
+from training.customer_experiment import completion_criterion, completion_hits, next_basket_criterion
 from training.customer_protocols import (
     CompletionQueries,
     NextBasketQueries,
@@ -201,8 +201,9 @@ def served_lists(
     return out
 
 
-def _criterion(metrics: RankingMetrics) -> float:
-    return 0.5 * (metrics.recall + metrics.ndcg)
+def _best(grid: tuple[float, ...], values: dict[str, float]) -> float:
+    """The grid point with the best value (to 6 decimals), ties to the smaller weight."""
+    return max(grid, key=lambda w: (round(values[f"{w:g}"], 6), -w))
 
 
 def choose_serving_weights(
@@ -219,10 +220,8 @@ def choose_serving_weights(
     values: dict[str, dict[str, float]] = {"repeat": {}, "basket": {}}
     for w in REPEAT_GRID:
         lists = served_lists(stored, share, next_basket.customers, replace(base, repeat=w), k)
-        r = evaluate_next_basket(next_basket, lists)
-        values["repeat"][f"{w:g}"] = 0.5 * (r.recall + r.ndcg)
-    repeat = max(REPEAT_GRID, key=lambda w: (round(values["repeat"][f"{w:g}"], 6), -w))
-    chosen = replace(base, repeat=repeat)
+        values["repeat"][f"{w:g}"] = next_basket_criterion(next_basket, lists)
+    chosen = replace(base, repeat=_best(REPEAT_GRID, values["repeat"]))
     if completion is None or item_lists is None:
         return chosen, values
     for w in BASKET_GRID:
@@ -230,10 +229,8 @@ def choose_serving_weights(
             stored, share, completion.customer, replace(chosen, basket=w), k,
             basket=(completion.pairs.q, item_lists[0], item_lists[1]),
         )  # fmt: skip
-        hits = completion_hits(completion, lists)
-        values["basket"][f"{w:g}"] = _criterion(RankingMetrics.from_hits(hits, completion.pairs.n_targets))
-    basket = max(BASKET_GRID, key=lambda w: (round(values["basket"][f"{w:g}"], 6), -w))
-    return replace(chosen, basket=basket), values
+        values["basket"][f"{w:g}"] = completion_criterion(completion, lists)
+    return replace(chosen, basket=_best(BASKET_GRID, values["basket"])), values
 
 
 @dataclass(slots=True)
