@@ -96,7 +96,8 @@ def _customers(
     as the API serves it (one row per seed); tables printed and written to ``directory``."""
     import json
 
-    from training.customer_experiment import add_intervals, customer_markdown, run_customer_evaluation
+    from training.customer_experiment import add_intervals, run_customer_evaluation
+    from training.customer_report import customer_markdown
     from training.customer_serving import evaluate_served
 
     lists = _item_lists(snapshot, item_model) if item_model is not None else None

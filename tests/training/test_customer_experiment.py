@@ -6,14 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.customer_experiment import (
-    add_intervals,
-    customer_bootstrap,
-    customer_markdown,
-    run_customer_evaluation,
-)
+from training.customer_experiment import add_intervals, customer_bootstrap, run_customer_evaluation
 from training.customer_gnn import CustomerGnnParams
 from training.customer_ranker import CustomerModelParams
+from training.customer_report import customer_markdown
 from training.split import TimeSplit
 from training.synthetic import make_synthetic_snapshot
 
