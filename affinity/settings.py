@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_query_tokens: int = 2000
     max_aliases: int = 15
+    # The estimated work of one operation (service/query_cost.py): objects answered, weighted by what
+    # each costs to read. A product page with 100 products and 10 associations each is about 2,300.
+    # 0: no limit.
+    max_query_cost: int = 5000
+    # Per API key (service/rate_limit.py): operations a second, and the burst a key may spend at once.
+    # The buckets live in Redis (rate_limit_redis_url, else the broker's URL when it is Redis).
+    # 0: no limit.
+    rate_limit_per_s: float = 50.0
+    rate_limit_burst: int = 100
+    rate_limit_redis_url: str | None = None
     # Request bodies over this are refused (413) before they are parsed; fits a 5000-record mutation.
     max_body_bytes: int = 4 * 1024 * 1024
     # Words of a products(search:) text: each is a Lucene clause (Lucene refuses more than 1024).

@@ -39,6 +39,7 @@ from service.limits import BodySizeLimit, parse_request_json
 from service.logs import configure_logging
 from service.metrics import CONTENT_TYPE_LATEST, HTTP_REQUESTS, render
 from service.query_runner import Graph
+from service.rate_limit import rate_limiter_for
 from service.schema import build_schema
 
 __all__ = ["create_app", "serve_app"]
@@ -106,7 +107,7 @@ class AffinityGraphQL(GraphQL[ApiContext, None]):
 
     def __init__(self, services: AppServices, graphql_ide: GraphQL_IDE | None) -> None:
         super().__init__(
-            build_schema(services.settings),
+            build_schema(services.settings, services.rate_limiter),
             graphql_ide=graphql_ide,
             allow_queries_via_get=False,
             subscription_protocols=(),
@@ -168,7 +169,12 @@ def create_app(
     """The API for ``settings`` (default: from the environment). Pass ``driver`` to share one (tests,
     benchmarks); otherwise the app connects in its lifespan and closes the driver on shutdown."""
     settings = settings or get_settings()
-    services = AppServices(settings=settings, driver=driver, embedder=embedder or LocalTextEncoder(settings))
+    services = AppServices(
+        settings=settings,
+        driver=driver,
+        embedder=embedder or LocalTextEncoder(settings),
+        rate_limiter=rate_limiter_for(settings),
+    )
     development = settings.environment is Environment.development
     graphql = AffinityGraphQL(services, graphql_ide="graphiql" if development else None)
 
@@ -190,6 +196,8 @@ def create_app(
         finally:
             if own:
                 await services.driver.close()
+            if services.rate_limiter is not None:
+                await services.rate_limiter.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

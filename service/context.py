@@ -25,6 +25,7 @@ from affinity.settings import Settings
 from service.auth import Caller
 from service.embedding import TextEncoder
 from service.query_runner import Graph
+from service.rate_limit import RateLimiter
 
 __all__ = ["ApiContext", "ApiInfo", "AppServices", "BatchFn"]
 
@@ -41,6 +42,7 @@ class AppServices:
     settings: Settings
     driver: Any  # neo4j.AsyncDriver; Any so tests can hand in their own
     embedder: TextEncoder
+    rate_limiter: RateLimiter | None = None
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
 

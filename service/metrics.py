@@ -5,6 +5,8 @@
 - ``affinity_api_errors_total{operation,code}``: errors by their ``extensions.code``
 - ``affinity_api_neo4j_seconds{statement}``: time in Neo4j per named Cypher statement (histogram)
 - ``affinity_api_http_requests_total{path,status}``: every HTTP request
+- ``affinity_api_rate_limited_total``: operations refused by the per-key rate limit
+- ``affinity_api_rate_limiter_unavailable_total``: rate-limit checks let through without Redis
 
 Operation names come from clients, so they are sanitised and capped (:func:`operation_label`) to
 keep label cardinality bounded. With ``api_workers > 1`` each worker process has its own registry;
@@ -25,6 +27,8 @@ __all__ = [
     "ERRORS",
     "HTTP_REQUESTS",
     "NEO4J_SECONDS",
+    "RATE_LIMITED",
+    "RATE_LIMITER_UNAVAILABLE",
     "REQUESTS",
     "REQUEST_SECONDS",
     "MetricsExtension",
@@ -43,6 +47,10 @@ NEO4J_SECONDS = Histogram(
     "affinity_api_neo4j_seconds", "Time in Neo4j per named Cypher statement", ["statement"], buckets=_BUCKETS
 )
 HTTP_REQUESTS = Counter("affinity_api_http_requests", "HTTP requests", ["path", "status"])
+RATE_LIMITED = Counter("affinity_api_rate_limited", "Operations refused by the per-key rate limit")
+RATE_LIMITER_UNAVAILABLE = Counter(
+    "affinity_api_rate_limiter_unavailable", "Rate-limit checks that could not reach Redis (let through)"
+)
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _MAX_OPERATIONS = 200

@@ -23,6 +23,8 @@ from affinity.settings import Environment, Settings
 from service import associations, explain, ingest, jobs, model_versions, products, recommendations
 from service.errors import MaskUnexpectedErrors
 from service.metrics import MetricsExtension
+from service.query_cost import QueryCostLimit
+from service.rate_limit import RateLimit, RateLimiter
 
 __all__ = ["Mutation", "Query", "build_schema"]
 
@@ -72,7 +74,7 @@ class AffinitySchema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, rate_limiter: RateLimiter | None = None) -> strawberry.Schema:
     # The depth and alias limits are validation rules. Their rule classes are made once, here, and
     # every request's extension adds the same classes, so ValidationCache (keyed by the document and
     # the rules) hits for a repeated document; a fresh limiter per request would make new classes.
@@ -89,6 +91,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: CachedParser(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
+    if rate_limiter is not None:  # after the cached validation, which would overwrite its refusal
+        extensions.append(lambda: RateLimit(rate_limiter))
+    # after validation: only valid documents are costed
+    extensions.append(lambda: QueryCostLimit(settings.max_query_cost, settings.max_page_size))
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return AffinitySchema(

@@ -33,6 +33,8 @@ os.environ.update(
         "AFFINITY_NEO4J_PASSWORD": "affinity-test-password",
         "AFFINITY_NEO4J_HEAP": "768m",
         "AFFINITY_NEO4J_PAGECACHE": "256m",
+        # The suite sends requests faster than a shop's front-end; the rate-limit tests turn it on.
+        "AFFINITY_RATE_LIMIT_PER_S": "0",
         # Data and model dirs, and free ports for Neo4j, Redis and the API (tests.servers.isolated
         # gives a test its own servers the same way).
         **server_env(_RUN_DIR),
