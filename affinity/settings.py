@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # shipped data under five minutes on two CPU cores. `affinity eval` trains to convergence.
     train_epochs: int = 50
     write_batch_size: int = 5000
+    # After each write-back batch the worker pauses this many times as long as the batch took, so the
+    # API's reads keep their share of Neo4j (docs/reliability.md, "Reads during the write-back").
+    write_pause_ratio: float = 0.0
     keep_versions: int = 3
     job_stale_after_s: int = 900
     device: str = "auto"

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 import cypher
 from affinity.db import session_driver
-from cli.common import command, console, load_settings
+from cli.common import command, console, load_settings, record_progress
 from ingest.associations import observe as observe_associations
 from ingest.online_retail import load_online_retail, write_input_files
 from ingest.pipeline import ingest_paths
@@ -57,6 +57,7 @@ def _progress() -> Iterator[Any]:
         tasks: dict[str, Any] = {}
 
         def advance(step: str, done: int, total: int) -> None:
+            record_progress(step, done, total)
             if step not in tasks:
                 tasks[step] = bar.add_task(step, total=total)
             bar.update(tasks[step], completed=done, total=total)

@@ -13,6 +13,7 @@ through the API's async driver, inside a request's time budget (``service/model_
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
@@ -131,12 +132,17 @@ def write_edges(
     total: int,
     progress: Progress | None = None,
     recommended: Iterable[dict[str, Any]] = (),
+    pause_ratio: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
     """Write ``rows`` ({source, target, score, rank, kind}: ``ASSOCIATED``) and ``recommended``
     ({customer, product, score, rank, reason}: ``RECOMMENDED``) for ``version``, one transaction a
     batch; returns how many of each were written.
 
     The version's old edges are removed first, so a re-run after a crash ends with exactly the new set.
+    After each batch the writer pauses ``pause_ratio`` times as long as the batch took: Neo4j shares
+    its cores with the API's reads, and a write-back that never yields makes them queue
+    (docs/reliability.md, "Reads during the write-back").
     """
     clear_edges(driver, database, version)
     written = 0
@@ -144,7 +150,10 @@ def write_edges(
 
     def flush(statement: LiteralString) -> None:
         nonlocal written
+        started = time.perf_counter()
         driver.execute_query(statement, rows=batch, version=version, database_=database)
+        if pause_ratio > 0:
+            sleep(pause_ratio * (time.perf_counter() - started))
         written += len(batch)
         batch.clear()
         if progress is not None:

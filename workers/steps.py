@@ -311,6 +311,7 @@ def write(ctx: StepContext) -> dict[str, Any]:
         total,
         ctx.progress,
         recommended=recommended(),
+        pause_ratio=ctx.settings.write_pause_ratio,
     )
     return {"edges": edges, "recommendations": recommendations}
 

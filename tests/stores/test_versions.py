@@ -70,6 +70,22 @@ def test_rewrite_of_a_version_leaves_no_orphans(graph: neo4j.Driver, settings: S
     assert versions.count_edges(graph, db, "v1") == len(rows)
 
 
+def test_the_write_back_pauses_after_each_batch(graph: neo4j.Driver, settings: Settings) -> None:
+    db = settings.neo4j_database
+    versions.create_candidate(graph, db, "v1", {}, "2011-01-01/2011-09-01", job_id="v1")
+    rows = edges_for(1)
+    pauses: list[float] = []
+    versions.write_edges(
+        graph, db, "v1", rows, batch_size=4, total=len(rows), pause_ratio=2.0, sleep=pauses.append
+    )
+    assert len(pauses) == -(-len(rows) // 4)  # one pause a batch
+    assert all(pause > 0 for pause in pauses)  # twice each batch's (positive) time
+    assert versions.count_edges(graph, db, "v1") == len(rows)
+    unpaused: list[float] = []
+    versions.write_edges(graph, db, "v1", rows, batch_size=4, total=len(rows), sleep=unpaused.append)
+    assert unpaused == []
+
+
 def test_gate_refuses_a_worse_version_unless_forced(graph: neo4j.Driver, settings: Settings) -> None:
     db = settings.neo4j_database
     make_version(graph, db, "v1", seed=1, ndcg=0.30)

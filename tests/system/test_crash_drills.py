@@ -1,0 +1,198 @@
+"""Crash drills: Neo4j SIGKILLed in the middle of the CLI's writes (docs/reliability.md, "Crash drills").
+
+Each drill runs the real CLI against a dedicated Neo4j, kills the server with SIGKILL once the
+command has committed part of its work (seen in the graph), and checks what the operator sees:
+one line naming the lost server, the progress before it and how to resume, the documented exit
+status 3, no traceback. Neo4j then restarts (recovering from its transaction log), the same command
+runs again, and the graph must equal the one a clean run writes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+
+import cypher
+from affinity import neo4j_server
+from affinity.db import session_driver
+from affinity.settings import Settings
+from cli.common import ExitCode
+from graph_schema import migrate
+from ingest.associations import observe
+from tests.factories import load_synthetic, make_dataset, run_ingest
+from tests.ingest.test_graph import snapshot
+from tests.servers import isolated
+from tests.statements import TEST_CYPHER
+
+pytestmark = pytest.mark.integration
+
+CLEAR_DATA = TEST_CYPHER.query("clear_data")
+CLEAR_BOUGHT_WITH = TEST_CYPHER.query("clear_bought_with")
+BOUGHT_WITH = TEST_CYPHER.query("bought_with")
+COUNT_ORDERS = TEST_CYPHER.query("count_orders")
+OBSERVED_STATE = cypher.query("associations.observed_state")
+
+
+class Server:
+    """A dedicated Neo4j that a drill can SIGKILL and start again."""
+
+    def __init__(self, settings: Settings, env: dict[str, str]) -> None:
+        self.settings, self.env = settings, env
+
+    def driver(self) -> neo4j.Driver:
+        return neo4j.GraphDatabase.driver(
+            self.settings.neo4j_uri,
+            auth=(self.settings.neo4j_user, self.settings.neo4j_password.get_secret_value()),
+        )
+
+    def kill(self) -> None:
+        pid = neo4j_server.read_pid(neo4j_server.paths_for(self.settings))
+        assert pid is not None, "the drill's Neo4j is not running"
+        os.kill(pid, signal.SIGKILL)
+        while neo4j_server.process_alive(pid):
+            time.sleep(0.05)
+
+    def start(self) -> None:
+        neo4j_server.start(self.settings)
+
+    def cli(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args],
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[Server]:
+    own, env = isolated(settings, "crash-drills", redis=False)
+    neo4j_server.start(own)
+    try:
+        with session_driver(own, wait_s=30) as driver:
+            migrate(driver, own.neo4j_database)
+        yield Server(own, env)
+    finally:
+        neo4j_server.stop(own)
+
+
+def clear(driver: neo4j.Driver, statement: str) -> None:
+    """Run a clean-up statement in an auto-commit transaction (it batches with IN TRANSACTIONS)."""
+    with driver.session() as session:
+        session.run(statement).consume()
+
+
+def kill_when(
+    server: Server, process: subprocess.Popen[str], progressed: Callable[[neo4j.Driver], bool]
+) -> None:
+    """SIGKILL the server as soon as ``progressed`` sees part of the command's work committed."""
+    deadline = time.monotonic() + 180
+    with server.driver() as driver:
+        while not progressed(driver):
+            assert process.poll() is None, f"the command ended before the kill:\n{process.communicate()}"
+            assert time.monotonic() < deadline, "the command made no progress in 180 s"
+            time.sleep(0.05)
+    server.kill()
+
+
+def restart(server: Server) -> None:
+    started = time.monotonic()
+    server.start()
+    print(f"[drills] Neo4j restarted (recovery included) in {time.monotonic() - started:.1f} s")
+
+
+def rerun(process: subprocess.Popen[str]) -> str:
+    """The re-run's output, once it succeeded."""
+    started = time.monotonic()
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, (out, err)
+    print(f"[drills] the re-run finished in {time.monotonic() - started:.1f} s")
+    return " ".join(out.split())
+
+
+def assert_one_line_outage(process: subprocess.Popen[str], step: str) -> str:
+    """The command's answer to the lost server: exit status 3, one error line, no traceback."""
+    killed = time.monotonic()
+    out, err = process.communicate(timeout=120)
+    print(f"\n[drills] the command ended {time.monotonic() - killed:.1f} s after the kill")
+    assert process.returncode == ExitCode.UNAVAILABLE, (out, err)
+    assert "Traceback" not in out + err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    [line] = lines
+    assert line.startswith("error: lost Neo4j at bolt://") and "`affinity db start`" in line, line
+    assert f"{step} " in line and "run the same command again" in line, line
+    return line
+
+
+def test_neo4j_killed_mid_ingest_then_rerun_equals_a_clean_run(server: Server, tmp_path: Path) -> None:
+    shop = make_dataset(tmp_path / "shop", products=200, orders=4000, lines=4)
+    with server.driver() as driver:
+        clear(driver, CLEAR_DATA)
+    process = server.cli("ingest", str(shop), "--batch-size", "40")
+
+    def some_orders(driver: neo4j.Driver) -> bool:
+        records, _, _ = driver.execute_query(COUNT_ORDERS)
+        return bool(records[0]["n"] >= 200)
+
+    kill_when(server, process, some_orders)
+    line = assert_one_line_outage(process, "orders")
+    print(f"[drills] ingest: {line}")
+    restart(server)
+    with server.driver() as driver:
+        records, _, _ = driver.execute_query(COUNT_ORDERS)
+        assert 0 < records[0]["n"] < 4000, "the kill should land mid-ingest"
+    resumed = server.cli("ingest", str(shop), "--batch-size", "500")
+    rerun(resumed)
+    with server.driver() as driver:
+        after_crash = snapshot(driver, server.settings.neo4j_database)
+        clear(driver, CLEAR_DATA)
+        run_ingest(driver, server.settings, shop, batch_size=500)
+        assert snapshot(driver, server.settings.neo4j_database) == after_crash
+
+
+def test_neo4j_killed_mid_observe_then_rerun_equals_a_clean_run(server: Server, tmp_path: Path) -> None:
+    with server.driver() as driver:
+        clear(driver, CLEAR_DATA)
+        # random baskets: pairs bought together once or twice, which min support 3 leaves out
+        db = server.settings.neo4j_database
+        load_synthetic(driver, db, tmp_path / "shop", n_products=300, n_baskets=3000)
+        observe(driver, server.settings.neo4j_database, min_support=3, batch_size=5000)
+        before = {r["id"]: r["hash"] for r in driver.execute_query(OBSERVED_STATE).records}
+    # min support 1 instead of 3: every product's edges change, so every product is rewritten,
+    # one product a transaction (a few edges each)
+    process = server.cli("associations", "observe", "--min-support", "1", "--batch-size", "5")
+
+    def some_rewritten(driver: neo4j.Driver) -> bool:
+        now = {r["id"]: r["hash"] for r in driver.execute_query(OBSERVED_STATE).records}
+        return sum(now[p] != before[p] for p in before) >= 5
+
+    kill_when(server, process, some_rewritten)
+    line = assert_one_line_outage(process, "write")
+    print(f"[drills] observe: {line}")
+    restart(server)
+    with server.driver() as driver:
+        now = {r["id"]: r["hash"] for r in driver.execute_query(OBSERVED_STATE).records}
+        rewritten = sum(now[p] != before[p] for p in before)
+        assert 0 < rewritten < len(before), "the kill should land mid-observe"
+    resumed = server.cli("associations", "observe", "--min-support", "1", "--batch-size", "5000")
+    out = rerun(resumed)
+    assert f"unchanged {rewritten}" in out, out  # the committed products are kept
+    with server.driver() as driver:
+        after_crash = driver.execute_query(BOUGHT_WITH).records
+        pairs = {(r["source"], r["target"]) for r in after_crash}
+        assert len(pairs) == len(after_crash), "duplicate BOUGHT_WITH edges"
+        assert all((b, a) in pairs for a, b in pairs), "one-way BOUGHT_WITH edges"
+        clear(driver, CLEAR_BOUGHT_WITH)
+        observe(driver, server.settings.neo4j_database, min_support=1, batch_size=5000)
+        clean = driver.execute_query(BOUGHT_WITH).records
+    assert [dict(r) for r in after_crash] == [dict(r) for r in clean]
