@@ -1,9 +1,11 @@
 """The retrain pipeline through a real Celery worker on Redis and a real Neo4j.
 
-One scenario, in order, because each part needs the state the previous one left:
+The first test is one scenario, in order, because each part needs the state the previous one left:
 a first retrain activates a version; a second one is killed mid-write and the first keeps
 serving; a re-run activates a new version and prunes the half-written one; rollback restores the
 first version's edges exactly; a product added afterwards gets associations without a retrain.
+Those retrains are quick ones (3 epochs, no selection windows); the second test runs the default
+retrain, every option as shipped, on a small shop.
 """
 
 from __future__ import annotations
@@ -135,3 +137,21 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     mine = {(s, t, k) for s, t, k, _ in active_edges(empty_graph, db) if s == "NEW-1"}
     assert {k for _, _, k in mine} == {"complement", "substitute"}
     assert all(t != "NEW-1" for _, t, _ in mine)
+
+
+def test_the_default_retrain_path_end_to_end(
+    redis_running: Settings, empty_graph: neo4j.Driver, worker: Worker, tmp_path: Path
+) -> None:
+    # No options: the epochs cap, the selection windows in their background process, the gate window
+    # and the customer model, as `affinity retrain` runs them on a shop's data.
+    db = redis_running.neo4j_database
+    load_synthetic(empty_graph, db, tmp_path / "data", n_products=120, n_baskets=1200)
+    job = wait_for(empty_graph, db, dispatch.submit_retrain(redis_running, {}), timeout=900)
+    assert job.state == "succeeded", job.error
+    timings = job.result["train"]["timings"]
+    assert timings["selection"] > 0 and "selection_wait" in timings  # chosen beside the main fit
+    version = versions.active(empty_graph, db)
+    assert version is not None and version.id == job.model_version
+    assert version.metrics["source"] == "held-out gate window"
+    assert len(active_edges(empty_graph, db)) == version.edges > 0
+    assert len(active_recommended(empty_graph, db)) == job.result["write"]["recommendations"] > 0
