@@ -11,7 +11,7 @@ from neo4j import exceptions as neo4j_errors
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 import cypher
-from affinity.errors import DatabaseUnavailableError
+from affinity.errors import AffinityError, ConfigurationError, DatabaseUnavailableError
 from affinity.settings import Settings
 
 PING = cypher.query("schema.ping")
@@ -20,14 +20,17 @@ PING = cypher.query("schema.ping")
 TRANSIENT_ERRORS = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, ConnectionError, OSError)
 
 
-def explain_error(error: Exception, settings: Settings) -> DatabaseUnavailableError:
+def explain_error(error: Exception, settings: Settings) -> AffinityError:
+    """One line for a failure to reach Neo4j: refused credentials and a malformed URI are settings to
+    fix (:class:`ConfigurationError`); anything else means the server is not there
+    (:class:`DatabaseUnavailableError`, the CLI's exit status 3)."""
     if isinstance(error, neo4j_errors.AuthError):
-        return DatabaseUnavailableError(
+        return ConfigurationError(
             f"Neo4j at {settings.neo4j_uri} refused user {settings.neo4j_user!r}: wrong password? "
             "(set AFFINITY_NEO4J_USER / AFFINITY_NEO4J_PASSWORD)"
         )
     if isinstance(error, neo4j_errors.ConfigurationError | ValueError):
-        return DatabaseUnavailableError(f"bad Neo4j URI {settings.neo4j_uri!r}: {error}")
+        return ConfigurationError(f"bad Neo4j URI {settings.neo4j_uri!r}: {error}")
     reason = " ".join(str(error).split())
     if "(reason " in reason:  # the driver nests the OS error at the end: keep just that
         reason = reason.rsplit("(reason ", 1)[1].rstrip(")")

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import neo4j
 
+from affinity import neo4j_server, redis_server
+from affinity.neo4j_server import process_alive
 from affinity.settings import Settings
 from stores import jobs
 
@@ -124,3 +126,21 @@ def wait_for(
         assert job.state != "failed", job.error
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not reach {until!r} in {timeout}s")
+
+
+def sigkill(pid: int | None, what: str) -> None:
+    """SIGKILL ``pid`` (no clean shutdown, no flush) and wait until it is gone."""
+    assert pid is not None, f"{what} is not running"
+    os.kill(pid, signal.SIGKILL)
+    while process_alive(pid):
+        time.sleep(0.05)
+
+
+def kill_neo4j(settings: Settings) -> None:
+    """SIGKILL the local Neo4j of ``settings``: it recovers from its transaction log when started."""
+    sigkill(neo4j_server.read_pid(neo4j_server.paths_for(settings)), "Neo4j")
+
+
+def kill_redis(settings: Settings) -> None:
+    """SIGKILL the local Redis of ``settings``."""
+    sigkill(neo4j_server.read_pid_file(redis_server.pid_file(settings)), "Redis")

@@ -19,18 +19,25 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from affinity.db import connect
+from affinity.errors import DatabaseUnavailableError
 from affinity.settings import Environment, Settings, get_settings
 from stores import jobs, versions
 
 log = logging.getLogger(__name__)
 
-#: Errors worth retrying with backoff: the database or broker is briefly away.
+#: Errors worth retrying with backoff: the database or broker is briefly away. A retry that finds
+#: Neo4j still restarting fails to connect (DatabaseUnavailableError): retried too, or a Neo4j crash
+#: mid-step would fail the job although the server comes back (tests/system/test_crash_drills.py).
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     neo4j_errors.ServiceUnavailable,
     neo4j_errors.SessionExpired,
     neo4j_errors.TransientError,
     ConnectionError,
+    DatabaseUnavailableError,
 )
+#: Retries of a step before its job fails: with the backoff (2 s doubling, at most 60 s, jittered)
+#: they span up to about four minutes, longer than a Neo4j restart with its recovery.
+MAX_RETRIES = 8
 
 
 #: How long ``test_pause_at_step`` holds a step (tests only: they kill the worker meanwhile).

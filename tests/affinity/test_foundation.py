@@ -13,6 +13,7 @@ import pytest
 
 import cypher
 from affinity.settings import Settings
+from cli.common import ExitCode
 from graph_schema import REQUIRED_CONSTRAINTS, VECTOR_INDEX, migrate
 from graph_schema.status import read_status
 from tests.statements import TEST_CYPHER
@@ -87,8 +88,8 @@ def test_vector_index_returns_products_in_cosine_order(empty_graph: neo4j.Driver
     assert scores[0] == pytest.approx(1.0) and scores[0] > scores[1] > scores[2]
 
 
-def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr)
+def _one_error_line(result: subprocess.CompletedProcess[str], status: int = ExitCode.FAILED) -> str:
+    assert result.returncode == status, (result.stdout, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
@@ -103,7 +104,7 @@ def test_wrong_password_is_one_clear_line(neo4j_driver: neo4j.Driver) -> None:
 
 def test_unreachable_uri_is_one_clear_line(settings: Settings) -> None:
     env = {**os.environ, "AFFINITY_NEO4J_URI": "bolt://127.0.0.1:1"}
-    line = _one_error_line(run_cli("db", "status", env=env))
+    line = _one_error_line(run_cli("db", "status", env=env), ExitCode.UNAVAILABLE)
     assert "not reachable at bolt://127.0.0.1:1" in line
 
 

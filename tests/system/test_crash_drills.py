@@ -1,16 +1,16 @@
-"""Crash drills: Neo4j SIGKILLed in the middle of the CLI's writes (docs/reliability.md, "Crash drills").
+"""Crash drills: Neo4j SIGKILLed in the middle of writes (docs/reliability.md, "Crash drills").
 
-Each drill runs the real CLI against a dedicated Neo4j, kills the server with SIGKILL once the
-command has committed part of its work (seen in the graph), and checks what the operator sees:
-one line naming the lost server, the progress before it and how to resume, the documented exit
-status 3, no traceback. Neo4j then restarts (recovering from its transaction log), the same command
-runs again, and the graph must equal the one a clean run writes.
+The CLI drills run the real command against a dedicated Neo4j, kill the server with SIGKILL once the
+command has committed part of its work (seen in the graph), and check what the operator sees: one
+line naming the lost server, the progress before it and how to resume, the documented exit status 3,
+no traceback. Neo4j then restarts (recovering from its transaction log), the same command runs
+again, and the graph must equal the one a clean run writes. The write-back drill kills Neo4j under
+a real worker half-way through a new version's edges.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,9 +27,10 @@ from affinity.settings import Settings
 from cli.common import ExitCode
 from graph_schema import migrate
 from ingest.associations import observe
-from tests.factories import load_synthetic, make_dataset, run_ingest
+from stores import dispatch, versions
+from tests.factories import active_edges, load_synthetic, make_dataset, run_ingest
 from tests.ingest.test_graph import snapshot
-from tests.servers import isolated
+from tests.servers import Worker, isolated, kill_neo4j, wait_for
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
@@ -38,6 +39,8 @@ CLEAR_DATA = TEST_CYPHER.query("clear_data")
 CLEAR_BOUGHT_WITH = TEST_CYPHER.query("clear_bought_with")
 BOUGHT_WITH = TEST_CYPHER.query("bought_with")
 COUNT_ORDERS = TEST_CYPHER.query("count_orders")
+DUPLICATE_EDGES = TEST_CYPHER.query("duplicate_edges")
+ORPHAN_EDGES = TEST_CYPHER.query("orphan_edges")
 OBSERVED_STATE = cypher.query("associations.observed_state")
 
 
@@ -54,11 +57,7 @@ class Server:
         )
 
     def kill(self) -> None:
-        pid = neo4j_server.read_pid(neo4j_server.paths_for(self.settings))
-        assert pid is not None, "the drill's Neo4j is not running"
-        os.kill(pid, signal.SIGKILL)
-        while neo4j_server.process_alive(pid):
-            time.sleep(0.05)
+        kill_neo4j(self.settings)
 
     def start(self) -> None:
         neo4j_server.start(self.settings)
@@ -196,3 +195,42 @@ def test_neo4j_killed_mid_observe_then_rerun_equals_a_clean_run(server: Server, 
         observe(driver, server.settings.neo4j_database, min_support=1, batch_size=5000)
         clean = driver.execute_query(BOUGHT_WITH).records
     assert [dict(r) for r in after_crash] == [dict(r) for r in clean]
+
+
+def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
+    server: Server, redis_running: Settings, tmp_path: Path
+) -> None:
+    # A retrain through a real worker, Neo4j SIGKILLed while the new version's edges are half written:
+    # the write step's transient-error retry (Celery backoff) finishes the job once Neo4j is back,
+    # rewriting the version from scratch, and the version active before stays whole until then.
+    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
+    db = settings.neo4j_database
+    worker = Worker(tmp_path / "worker.log", env=server.env)
+    worker.start()
+    try:
+        with server.driver() as driver:
+            clear(driver, CLEAR_DATA)
+            load_synthetic(driver, db, tmp_path / "shop")
+            options = {"epochs": 2, "selection_windows": 0}
+            first = wait_for(driver, db, dispatch.submit_retrain(settings, options))
+            assert first.state == "succeeded", first.error
+            v1_edges = active_edges(driver, db)
+            job_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
+            wait_for(driver, db, job_id, until="writing")
+        server.kill()
+        killed = time.monotonic()
+        restart(server)
+        with server.driver() as driver:
+            job = wait_for(driver, db, job_id, timeout=300)
+            ended = time.monotonic() - killed
+            print(f"[drills] write-back: the job {job.state} {ended:.1f} s after the kill")
+            assert job.state == "succeeded", job.error
+            active = versions.active(driver, db)
+            assert active is not None and active.id == job.model_version
+            written = versions.count_edges(driver, db, active.id)
+            assert written == active.edges == len(active_edges(driver, db))
+            assert driver.execute_query(DUPLICATE_EDGES).records == []
+            assert driver.execute_query(ORPHAN_EDGES).records == []
+            assert versions.count_edges(driver, db, str(first.model_version)) == len(v1_edges)  # still whole
+    finally:
+        worker.stop()

@@ -1,8 +1,9 @@
 """Faults, each with real processes started and killed by PID (docs/reliability.md, "Faults").
 
-1. Neo4j stops under a serving uvicorn API: requests fail fast with an UNAVAILABLE GraphQL error,
-   /readyz turns red; the same API process recovers when Neo4j is back (a dedicated Neo4j).
-2. Redis stops: reads keep working, `retrain` (GraphQL and CLI) is refused in one line naming the
+1. Neo4j is SIGKILLed under a serving uvicorn API: requests fail fast with an UNAVAILABLE GraphQL
+   error, /readyz turns red; the same API process recovers when Neo4j is back (a dedicated Neo4j);
+   then the API itself is SIGKILLed and a new process serves the same answers.
+2. Redis is SIGKILLed: reads keep working, `retrain` (GraphQL and CLI) is refused in one line naming the
    broker, a running worker reconnects when Redis is back and runs a task (a dedicated Redis).
 3. A worker is SIGKILLed in each pipeline step: the job is marked failed with the step and the
    reason, the active version keeps serving, a re-run succeeds, and no duplicate or orphan edges
@@ -36,11 +37,12 @@ from celery import signature
 from affinity import neo4j_server, redis_server
 from affinity.db import connect, session_driver
 from affinity.settings import Settings
+from cli.common import ExitCode
 from graph_schema import migrate
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, load_synthetic
-from tests.servers import Worker, isolated, wait_for, wait_until_healthy
+from tests.servers import Worker, isolated, kill_neo4j, kill_redis, sigkill, wait_for, wait_until_healthy
 from tests.service.api import ADMIN, READ, seed_graph
 from tests.statements import TEST_CYPHER
 from workers.app import app as session_celery
@@ -144,7 +146,7 @@ def test_neo4j_down_api_fails_fast_and_recovers_in_place(
         response, _ = post(base, PRODUCT_QUERY, READ)
         assert response.json()["data"]["product"]["title"] == "Desk lamp"
 
-        neo4j_server.stop(own)
+        kill_neo4j(own)  # SIGKILL: no clean shutdown
         for attempt in range(3):  # the pool's stale connections first, then refused new ones
             response, seconds = post(base, PRODUCT_QUERY, READ)
             report(f"neo4j down: GraphQL read #{attempt + 1} failed in", seconds)
@@ -172,6 +174,17 @@ def test_neo4j_down_api_fails_fast_and_recovers_in_place(
         report("api recovery after Neo4j answers: first good read", poll_until(reads, 60, "a read"))
         assert api.poll() is None, "the API process must recover in place, not exit"
         assert httpx.get(f"{base}/readyz", timeout=30).status_code == 200
+
+        # The API SIGKILLed: it holds no state, so a new process serves the same answers.
+        sigkill(api.pid, "the API")
+        api.wait(timeout=30)
+        with pytest.raises(httpx.TransportError):
+            post(base, PRODUCT_QUERY, READ)
+        started = time.monotonic()
+        api = start_api(env, own.api_port, tmp_path / "api.log")
+        wait_until_healthy(api, base)
+        report("api SIGKILLed: a new process healthy after", time.monotonic() - started)
+        assert reads()
     finally:
         stop_api(api)
 
@@ -207,7 +220,7 @@ def test_redis_down_reads_work_retrain_refused_worker_reconnects(
         assert "nodes" in health
         gc.collect()  # the result's clean-up talks to Redis: let it happen while Redis is up
 
-        redis_server.stop(own)
+        kill_redis(own)  # SIGKILL: no clean shutdown
         jobs_before = {j.id for j in jobs.list_jobs(neo4j_driver, db, limit=1000)}
         response, _ = post(base, READ_QUERY, READ)
         assert "errors" not in response.json() and response.json()["data"]["products"]["totalCount"] >= 0
@@ -222,7 +235,7 @@ def test_redis_down_reads_work_retrain_refused_worker_reconnects(
 
         cli, seconds = timed_cli(["retrain"], env)
         report("redis down: `affinity retrain` exited (process start included) in", seconds)
-        assert cli.returncode == 1
+        assert cli.returncode == ExitCode.UNAVAILABLE
         lines = cli.stderr.strip().splitlines()
         assert len(lines) == 1 and "broker" in lines[0] and f"127.0.0.1:{own.redis_port}" in lines[0], lines
         assert "Traceback" not in cli.stdout + cli.stderr
