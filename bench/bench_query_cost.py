@@ -28,15 +28,8 @@ from bench.common import free_port  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.query_cost import operation_cost  # noqa: E402
 from service.schema import build_schema  # noqa: E402
+from tests.service.test_query_cost import NESTED, PRODUCT_PAGE  # noqa: E402
 
-NESTED = """{ product(id: "P1") { associations(kind: OBSERVED, first: 100) { product {
-  associations(kind: COMPLEMENT, first: 100) { product {
-    associations(kind: COMPLEMENT, first: 100) { product { title } } } } } } } }"""
-PRODUCT_PAGE = """query Page($id: ID!) {
-  product(id: $id) { id title price tags categories { path }
-    associations(kind: COMPLEMENT, first: 10) { score product { id title price } explanation { lift } } }
-  similarProducts(productId: $id, first: 8) { score product { id title } }
-}"""
 READ = {"X-API-Key": "dev-read-key"}
 
 

@@ -656,6 +656,23 @@ def report(result: dict[str, Any], meta: dict[str, Any]) -> str:
         "",
         f"**p99 during the retrain / outside it: {ratio:.2f}x** (requirement: at most 2x).",
         "",
+        "Per retrain step (requests by the step running at their scheduled send; ratio: p99 over the "
+        "p99 outside the retrain):",
+        "",
+        "| step | n | errors | p50 ms | p95 ms | p99 ms | p99 / outside |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    by_step: dict[str, list[Any]] = {}
+    for x in samples:
+        by_step.setdefault(step_at(retrain, x.at) or "outside", []).append(x)
+    for step, chosen in by_step.items():
+        s = summarise(chosen)
+        lines.append(
+            f"| {step} | {s['n']:,} | {s['errors']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} "
+            f"| {s['p99'] / sout['p99']:.2f}x |"
+        )
+    lines += [
+        "",
         "Latency over time (30-s windows by scheduled send time; load average and CPU use sampled at "
         "the window's end, CPU in cores):",
         "",

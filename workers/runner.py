@@ -35,9 +35,16 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     DatabaseUnavailableError,
 )
-#: Retries of a step before its job fails: with the backoff (2 s doubling, at most 60 s, jittered)
-#: they span up to about four minutes, longer than a Neo4j restart with its recovery.
-MAX_RETRIES = 8
+#: How a task retries :data:`TRANSIENT_ERRORS` (Celery's task options): 8 retries, the backoff 2 s
+#: doubling to at most 60 s, jittered, so up to about four minutes: longer than a Neo4j restart with
+#: its recovery.
+RETRY_OPTIONS: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 #: How long ``test_pause_at_step`` holds a step (tests only: they kill the worker meanwhile).

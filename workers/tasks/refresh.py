@@ -9,17 +9,10 @@ from affinity.settings import get_settings
 from stores import jobs
 from stores.dispatch import REFRESH_TASK
 from workers.app import app
-from workers.runner import MAX_RETRIES, TRANSIENT_ERRORS
+from workers.runner import RETRY_OPTIONS, TRANSIENT_ERRORS
 
 
-@app.task(
-    name=REFRESH_TASK,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-)
+@app.task(name=REFRESH_TASK, **RETRY_OPTIONS)
 def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
     from workers.refresh import refresh_products as refresh
 

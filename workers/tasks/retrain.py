@@ -14,7 +14,7 @@ from stores import jobs
 from stores.dispatch import RETRAIN_TASK
 from workers.app import app
 from workers.pipeline import STEPS, retrain_canvas, task_name
-from workers.runner import MAX_RETRIES, TRANSIENT_ERRORS, mark_failed, run_step
+from workers.runner import RETRY_OPTIONS, mark_failed, run_step
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,7 @@ def _register(step: str, queue_name: str, last: bool) -> Task:
 
     name = task_name(step, Queue(queue_name))
 
-    @app.task(
-        name=name,
-        autoretry_for=TRANSIENT_ERRORS,
-        retry_backoff=2,
-        retry_backoff_max=60,
-        retry_jitter=True,
-        max_retries=MAX_RETRIES,
-    )
+    @app.task(name=name, **RETRY_OPTIONS)
     def run(job_id: str) -> dict[str, Any]:
         from workers.steps import STEP_FUNCTIONS
 
