@@ -62,6 +62,11 @@ REPEAT_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)
 #: completion, and each one's grid
 BASKET_WEIGHTS: tuple[str, ...] = ("basket_repeat", "basket", "cobought", "confidence", "lift")
 WEIGHT_GRID: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+#: Where the choice on validation starts (coordinate ascent depends on it): the served formula before
+#: the co-purchase terms, not :class:`ServingWeights`' defaults, which hold the last choice
+SEARCH_START = ServingWeights(
+    repeat=0.1, basket=2.0, basket_repeat=0.1, cobought=0.0, confidence=0.0, lift=0.0
+)
 
 
 def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> CustomerModelParams:
@@ -316,7 +321,7 @@ def evaluate_served(
     everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
     n_cust = int(everything.customers.max(initial=-1)) + 1
     val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()
-    base = ServingWeights()
+    base = SEARCH_START
     val_nb = next_basket_queries(data.fit, data.val)
     val_cq = completion_queries(data.fit, data.val, data.warm_fit)
     val_model = fit_customer_model(data.fit, n_cust, val_s, retrain_customer_params(seeds[0]))

@@ -131,3 +131,18 @@ def test_params_round_trip_through_a_dict_and_ignore_unknown_keys() -> None:
     assert CustomerModelParams().ranker == "net"
     with pytest.raises(ValueError, match="unknown customer ranker"):
         CustomerModelParams.from_dict({"ranker": "forest"})
+
+
+def test_the_trees_score_scale_stretches_the_scores_and_keeps_their_order() -> None:
+    rng = np.random.default_rng(2)
+    features = rng.random((40, 6, 3)).astype(np.float32)
+    relevant = features[..., 0] > 0.7  # the first feature decides
+    valid = np.ones((40, 6), dtype=np.bool_)
+    params = TreeParams(trees=20, leaves=4, min_child_samples=5, score_scale=1.0)
+    plain = TreeRanker(params, seed=1).fit(features, relevant, valid)
+    scaled = TreeRanker(replace(params, score_scale=3.0), seed=1).fit(features, relevant, valid)
+    a, b = plain(features), scaled(features)
+    assert np.allclose(b, 3.0 * a, atol=1e-5)
+    assert np.array_equal(np.argsort(-a, axis=1, kind="stable"), np.argsort(-b, axis=1, kind="stable"))
+    # the fitted trees rank the relevant candidates first
+    assert (a[relevant].mean() - a[~relevant].mean()) > 0
