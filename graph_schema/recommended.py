@@ -57,12 +57,12 @@ class ServingWeights:
     """The query-time weights of :func:`served_score` and what a retrain writes per customer."""
 
     # chosen on validation (docs/evaluation.md, "Customers": the customer model as served)
-    repeat: float = 0.1
-    basket: float = 2.0
-    basket_repeat: float = 0.1
-    cobought: float = 0.0
-    confidence: float = 0.0
-    lift: float = 0.0
+    repeat: float = 0.0
+    basket: float = 1.5
+    basket_repeat: float = 0.75
+    cobought: float = 0.25
+    confidence: float = 0.5
+    lift: float = 0.5
     top_n: int = 30
     #: half-life of the live purchase share, days (the customer model's own)
     half_life_days: float = 120.0
