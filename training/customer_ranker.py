@@ -1,12 +1,14 @@
-"""A learned next-basket model: candidates from every customer source re-ranked by a small network
-fitted on what customers bought next (:func:`fit_customer_model`).
+"""A learned next-basket model: candidates from every customer source re-ranked by a ranker fitted on
+what customers bought next (:func:`fit_customer_model`): a small network (:class:`CustomerRanker`,
+``ranker="net"``) or gradient-boosted trees (:class:`~training.customer_trees.TreeRanker`,
+``ranker="trees"``, what a retrain fits).
 
 Training examples come from several cut points inside the train window: at each cut the signals
 (:class:`~training.customer_signals.CustomerSignals`) are built from the baskets before it, and the
 target of a customer is their first order in the ``horizon_days`` after it, the shape of the test
-task. The ranker minimises a listwise softmax loss whose target weights are each product's share of
-Recall@K (as the item ranker, :mod:`training.fit_ranker`); its features are standardised on the
-training candidates.
+task. The network minimises a listwise softmax loss whose target weights are each product's share of
+Recall@K (as the item ranker, :mod:`training.fit_ranker`), its features standardised on the training
+candidates; the trees take the products of that order as the relevant ones.
 """
 
 from __future__ import annotations
