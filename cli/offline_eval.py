@@ -91,6 +91,7 @@ def _customers(
     val_item_model: Path | None,
     seeds: list[int],
     directory: Path,
+    min_support: int,
 ) -> None:
     """Both customer protocols with every baseline, the learned customer ranker and the customer model
     as the API serves it (one row per seed); tables printed and written to ``directory``."""
@@ -107,7 +108,7 @@ def _customers(
             snapshot, split, lists, learned_seeds=tuple(seeds)
         )
     with console.status("the customer model as served (query-time weights chosen on validation)..."):
-        served = evaluate_served(snapshot, split, tuple(seeds), lists, val_lists)
+        served = evaluate_served(snapshot, split, tuple(seeds), lists, val_lists, min_support=min_support)
         report.next_basket.update(served.next_basket)
         report.completion.update(served.completion)
         for protocol, by_name in served.lists.items():
@@ -300,7 +301,9 @@ def offline_eval(
 
     if customers:
         directory = out or settings.data_dir / "reports" / "customers"
-        _customers(snapshot, split, item_model, val_item_model, seed_list, directory)
+        _customers(
+            snapshot, split, item_model, val_item_model, seed_list, directory, settings.min_support_baskets
+        )
         return
 
     with console.status("embedding product texts (cached by text hash)..."):

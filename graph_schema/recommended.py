@@ -9,14 +9,27 @@ position, ``reason`` the strongest source behind it (:class:`Reason`). At query 
 .. math::
 
     s(p) = \\text{stored}(p) + w_r \\cdot \\text{share}(p) + w_b \\cdot \\text{basket}(p)
+           + w_n \\cdot \\text{cobought}(p) + w_c \\cdot \\text{confidence}(p) + w_l \\cdot \\text{lift}(p)
 
 where ``stored`` is the edge's score (0 for a product without an edge), ``share`` the customer's
 time-decayed purchase count of ``p`` over that of their most bought product (read live from their
-orders, so a new order counts at once; the ratio does not depend on the reference time), and
-``basket`` the best calibrated complement score from a basket product to ``p`` under the active
-version (0 without a basket). Candidates are the written ones, every product the customer bought and
-the basket's complements; basket products are never returned. The weights are chosen on validation
-(``docs/evaluation.md``, "Customers") and stored with the version.
+orders, so a new order counts at once; the ratio does not depend on the reference time), and the
+basket terms (all 0 without a basket), each the best over the basket's products ``q``:
+
+* ``basket``: the calibrated complement score ``q -> p`` (``ASSOCIATED`` of kind complement) under
+  the active version;
+* ``cobought``: the observed co-purchase edge ``(q)-[:BOUGHT_WITH]->(p)``'s ``baskets`` over the
+  largest ``baskets`` of ``q``'s ``BOUGHT_WITH`` edges (in (0, 1]);
+* ``confidence``: that edge's ``confidence`` (``baskets / n(q)``);
+* ``lift``: that edge's ``lift`` over the largest ``lift`` of ``q``'s ``BOUGHT_WITH`` edges.
+
+With a basket the repeat weight is ``w_r = basket_repeat`` instead of ``repeat``: what the customer
+bought counts for more when it has to be weighed against the basket's co-purchases (chosen on
+validation basket completion). Candidates are the written ones, every product the customer bought,
+the basket's complements and its products' ``BOUGHT_WITH`` neighbours (each where its term's
+weight is not 0); basket products are never returned. The weights are chosen on validation
+(``docs/evaluation.md``, "Customers") and stored with the version; a version stored before a weight
+existed reads its default here.
 
 This is the one definition both the offline evaluation and the API use.
 """
@@ -44,8 +57,12 @@ class ServingWeights:
     """The query-time weights of :func:`served_score` and what a retrain writes per customer."""
 
     # chosen on validation (docs/evaluation.md, "Customers": the customer model as served)
-    repeat: float = 0.1
-    basket: float = 2.0
+    repeat: float = 0.0
+    basket: float = 1.5
+    basket_repeat: float = 0.75
+    cobought: float = 0.25
+    confidence: float = 0.5
+    lift: float = 0.5
     top_n: int = 30
     #: half-life of the live purchase share, days (the customer model's own)
     half_life_days: float = 120.0
@@ -65,7 +82,27 @@ class ServingWeights:
 SCORE_DECIMALS = 9
 
 
-def served_score(stored: float, share: float, basket: float, weights: ServingWeights) -> float:
-    """:math:`s(p)` of the module docstring for one candidate, rounded to :data:`SCORE_DECIMALS`."""
+def served_score(
+    stored: float,
+    share: float,
+    basket: float,
+    weights: ServingWeights,
+    *,
+    basket_given: bool = False,
+    cobought: float = 0.0,
+    confidence: float = 0.0,
+    lift: float = 0.0,
+) -> float:
+    """:math:`s(p)` of the module docstring for one candidate, rounded to :data:`SCORE_DECIMALS`;
+    ``basket_given``: the query has a basket (the repeat weight is then ``basket_repeat``)."""
     scale = 10.0**SCORE_DECIMALS
-    return round((stored + weights.repeat * share + weights.basket * basket) * scale) / scale
+    repeat = weights.basket_repeat if basket_given else weights.repeat
+    total = (
+        stored
+        + repeat * share
+        + weights.basket * basket
+        + weights.cobought * cobought
+        + weights.confidence * confidence
+        + weights.lift * lift
+    )
+    return round(total * scale) / scale

@@ -1,12 +1,14 @@
-"""A learned next-basket model: candidates from every customer source re-ranked by a small network
-fitted on what customers bought next (:func:`fit_customer_model`).
+"""A learned next-basket model: candidates from every customer source re-ranked by a ranker fitted on
+what customers bought next (:func:`fit_customer_model`): a small network (:class:`CustomerRanker`,
+``ranker="net"``) or gradient-boosted trees (:class:`~training.customer_trees.TreeRanker`,
+``ranker="trees"``, what a retrain fits).
 
 Training examples come from several cut points inside the train window: at each cut the signals
 (:class:`~training.customer_signals.CustomerSignals`) are built from the baskets before it, and the
 target of a customer is their first order in the ``horizon_days`` after it, the shape of the test
-task. The ranker minimises a listwise softmax loss whose target weights are each product's share of
-Recall@K (as the item ranker, :mod:`training.fit_ranker`); its features are standardised on the
-training candidates.
+task. The network minimises a listwise softmax loss whose target weights are each product's share of
+Recall@K (as the item ranker, :mod:`training.fit_ranker`), its features standardised on the training
+candidates; the trees take the products of that order as the relevant ones.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from training.customer_baselines import TifuParams
 from training.customer_gnn import CustomerGnn, CustomerGnnParams, fit_customer_gnn
 from training.customer_protocols import next_basket_hits, next_basket_queries
 from training.customer_signals import CustomerSignals, build_customer_signals
+from training.customer_trees import TreeParams, TreeRanker
 from training.interactions import BasketArrays
 from training.models.ranker import listwise_loss
 
@@ -36,6 +39,7 @@ __all__ = [
 ]
 
 DAY_S = 86_400.0
+RANKERS = ("net", "trees")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,10 @@ class CustomerModelParams:
     tifu: TifuParams = field(default_factory=TifuParams)
     use_gnn: bool = True  # the customer GNN's candidates and features (False: the ablation)
     gnn: CustomerGnnParams = field(default_factory=CustomerGnnParams)
+    #: "net" (:class:`CustomerRanker`, the first model, and what a stored version without the key
+    #: used) or "trees" (:class:`~training.customer_trees.TreeRanker`)
+    ranker: str = "net"
+    trees: TreeParams = field(default_factory=TreeParams)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values (nested parameters as dicts), for storing with a model version."""
@@ -75,6 +83,11 @@ class CustomerModelParams:
             kwargs["tifu"] = TifuParams(**{k: v for k, v in kwargs["tifu"].items() if k in tifu_names})
         if isinstance(kwargs.get("gnn"), dict):
             kwargs["gnn"] = CustomerGnnParams.from_dict(kwargs["gnn"])
+        if isinstance(kwargs.get("trees"), dict):
+            tree_names = {f.name for f in fields(TreeParams)}
+            kwargs["trees"] = TreeParams(**{k: v for k, v in kwargs["trees"].items() if k in tree_names})
+        if kwargs.get("ranker", "net") not in RANKERS:
+            raise ValueError(f"unknown customer ranker {kwargs['ranker']!r} (one of {RANKERS})")
         return cls(**kwargs)
 
 
@@ -106,15 +119,22 @@ class CustomerModel:
     """Signals at the end of the train window and the fitted ranker."""
 
     signals: CustomerSignals
-    ranker: CustomerRanker
+    ranker: CustomerRanker | TreeRanker
     params: CustomerModelParams
     block_size: int = 256
 
-    @torch.no_grad()
+    def score(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """``(B, M)`` the ranker's scores of ``(B, M, F)`` candidate features."""
+        if isinstance(self.ranker, TreeRanker):
+            return self.ranker(features)
+        self.ranker.eval()
+        with torch.no_grad():
+            out: npt.NDArray[np.float32] = self.ranker(torch.from_numpy(features)).numpy().astype(np.float32)
+        return out
+
     def candidate_scores(self, customers: IntArray) -> tuple[IntArray, npt.NDArray[np.float32]]:
         """``(B, M)`` candidate products per customer (-1 padding) and their ranker scores (``-inf``
         on padding), in candidate order."""
-        self.ranker.eval()
         customers = np.asarray(customers, dtype=np.int64)
         cands: list[IntArray] = []
         scores: list[npt.NDArray[np.float32]] = []
@@ -122,10 +142,9 @@ class CustomerModel:
             block = customers[start : start + self.block_size]
             sources = self.signals.sources(block)
             cand = self.signals.candidates(block, sources, self.params.per_source)
-            s = self.ranker(torch.from_numpy(self.signals.features(block, cand, sources)))
-            s = s.masked_fill(torch.from_numpy(cand < 0), float("-inf"))
+            s = np.where(cand >= 0, self.score(self.signals.features(block, cand, sources)), -np.inf)
             cands.append(cand)
-            scores.append(s.numpy().astype(np.float32))
+            scores.append(s.astype(np.float32))
         width = max((c.shape[1] for c in cands), default=0)
         out_c = np.full((len(customers), width), -1, dtype=np.int64)
         out_s = np.full((len(customers), width), -np.inf, dtype=np.float32)
@@ -248,6 +267,17 @@ def fit_customer_model(
     if not parts:
         raise NotEnoughHistoryError("no customer has an order after a history in the train window")
     data = _pad(parts)
+    ranker = _fit_trees(data, params) if params.ranker == "trees" else _fit_net(data, params)
+    train = baskets.window(None, end_s)
+    final = _signals(train, n_customers, end_s, params, _gnn(train, n_customers, end_s, params, gnn))
+    return CustomerModel(final, ranker, params)
+
+
+def _fit_trees(data: _Examples, params: CustomerModelParams) -> TreeRanker:
+    return TreeRanker(params.trees, params.seed).fit(data.features, data.weights > 0, data.valid)
+
+
+def _fit_net(data: _Examples, params: CustomerModelParams) -> CustomerRanker:
     torch.manual_seed(params.seed)  # before the layers are made: a refit gives the same model
     ranker = CustomerRanker(data.features.shape[-1], params.hidden)
     flat = data.features[data.valid]
@@ -264,9 +294,7 @@ def fit_customer_model(
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
     ranker.eval()
-    train = baskets.window(None, end_s)
-    final = _signals(train, n_customers, end_s, params, _gnn(train, n_customers, end_s, params, gnn))
-    return CustomerModel(final, ranker, params)
+    return ranker
 
 
 def rebase_customer_model(

@@ -15,6 +15,8 @@ import scipy.sparse as sp
 
 from graph_schema.recommended import SCORE_DECIMALS, Reason, ServingWeights
 from training.aliases import FloatArray, IntArray
+from training.cobought import CoBought, cobought_matrices
+from training.coordinate_ascent import coordinate_ascent
 from training.customer_baselines import BuyAgain, TifuParams, personal_matrix
 from training.customer_experiment import completion_criterion, completion_hits, next_basket_criterion
 from training.customer_protocols import (
@@ -38,6 +40,7 @@ from training.split import TimeSplit, make_split
 
 __all__ = [
     "REASONS",
+    "BasketEvidence",
     "CustomerRetrain",
     "ServedEvaluation",
     "StoredRecommendations",
@@ -55,14 +58,24 @@ REASONS: tuple[Reason, ...] = tuple(Reason)
 #: TIFU-KNN's parameters as chosen on validation in ``docs/evaluation.md`` ("Customers")
 CHOSEN_TIFU = TifuParams(group_size=3, r_b=1.0, r_g=0.6, neighbours=300, alpha=0.7)
 REPEAT_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)
-BASKET_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
+#: The weights of a query with a basket (:class:`ServingWeights`), chosen together on validation basket
+#: completion, and each one's grid
+BASKET_WEIGHTS: tuple[str, ...] = ("basket_repeat", "basket", "cobought", "confidence", "lift")
+WEIGHT_GRID: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+#: Where the choice on validation starts (coordinate ascent depends on it): the served formula before
+#: the co-purchase terms, not :class:`ServingWeights`' defaults, which hold the last choice
+SEARCH_START = ServingWeights(
+    repeat=0.1, basket=2.0, basket_repeat=0.1, cobought=0.0, confidence=0.0, lift=0.0
+)
 
 
 def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> CustomerModelParams:
-    """The customer model a retrain fits: the offline evaluation's choices (half-lives, TIFU-KNN), and
-    no customer GNN: on validation it was within seed noise of the model without it (Recall@10 0.3558
+    """The customer model a retrain fits: the offline evaluation's choices (half-lives, TIFU-KNN); no
+    customer GNN: on validation it was within seed noise of the model without it (Recall@10 0.3558
     against 0.3523, seed spread about 0.005) at two to three times the fit time, so it has not earned
-    its place (docs/evaluation.md, "Customers")."""
+    its place; the gradient-boosted ranker on twelve weekly cuts, which beat the network on four
+    monthly cuts on validation by 0.005 Recall@10 and 0.007 NDCG@10 (three seeds; docs/evaluation.md,
+    "Customers")."""
     return replace(
         CustomerModelParams(),
         seed=seed,
@@ -70,6 +83,9 @@ def retrain_customer_params(seed: int = 7, half_life_days: float = 120.0) -> Cus
         cooc_half_life_days=60.0,
         tifu=CHOSEN_TIFU,
         use_gnn=False,
+        ranker="trees",
+        cuts=12,
+        cut_every_days=7.0,
     )
 
 
@@ -157,19 +173,51 @@ def purchase_share(
     return share
 
 
+@dataclass(frozen=True, slots=True)
+class BasketEvidence:
+    """What the API reads about a basket, for a block of basket-completion rows: each row's basket
+    product ``q`` ``(B,)``, the item model's complement lists ``(N, L)`` and calibrated scores of every
+    product, and the observed co-purchase edges (:class:`~training.cobought.CoBought`; None: the
+    ``BOUGHT_WITH`` terms are 0)."""
+
+    q: IntArray
+    lists: IntArray
+    scores: FloatArray
+    cobought: CoBought | None = None
+
+    def rows(self, sl: slice) -> BasketEvidence:
+        return replace(self, q=self.q[sl])
+
+
+def _basket_terms(evidence: BasketEvidence, n: int) -> dict[str, npt.NDArray[np.float64]]:
+    """``(B, N)`` dense basket terms of :func:`graph_schema.recommended.served_score` per row."""
+    q, lists, scores = evidence.q, evidence.lists, evidence.scores
+    b = np.zeros((len(q), n))
+    rows = np.repeat(np.arange(len(q)), lists.shape[1])
+    targets = lists[q].ravel()
+    valid = targets >= 0
+    b[rows[valid], targets[valid]] = scores[q].ravel()[valid]
+    out = {"basket": b}
+    if evidence.cobought is not None:
+        co = evidence.cobought
+        out["cobought"] = np.asarray(co.count_share[q].toarray(), dtype=np.float64)
+        out["confidence"] = np.asarray(co.confidence[q].toarray(), dtype=np.float64)
+        out["lift"] = np.asarray(co.lift_share[q].toarray(), dtype=np.float64)
+    return out
+
+
 def served_lists(
     stored: StoredRecommendations,
     share: sp.csr_matrix,
     customers: IntArray,
     weights: ServingWeights,
     k: int,
-    basket: tuple[IntArray, IntArray, FloatArray] | None = None,
+    basket: BasketEvidence | None = None,
 ) -> IntArray:
     """``(B, k)`` what the API answers each customer (:func:`graph_schema.recommended.served_score`).
 
-    ``basket``: per row, the basket product ``q`` ``(B,)`` and the item model's complement lists
-    ``(N, L)`` products and calibrated scores of every product: ``basket(p)`` is ``q``'s score for
-    ``p``, and ``q`` itself is never returned.
+    ``basket``: per row, the basket product ``q`` and what the API reads about it; ``q`` itself is
+    never returned.
     """
     customers = np.asarray(customers, dtype=np.int64)
     n = share.shape[1]
@@ -179,18 +227,17 @@ def served_lists(
         s = stored.dense(block, n).astype(np.float64)
         live = np.asarray(share[np.clip(block, 0, share.shape[0] - 1)].toarray(), dtype=np.float64)
         live[block < 0] = 0.0
-        total = s + weights.repeat * live
+        repeat = weights.repeat if basket is None else weights.basket_repeat
+        total = s + repeat * live
         candidate = (s > 0) | (live > 0)
         if basket is not None:
-            q, lists, scores = basket[0][start : start + 512], basket[1], basket[2]
-            b = np.zeros_like(total)
-            rows = np.repeat(np.arange(len(block)), lists.shape[1])
-            targets = lists[q].ravel()
-            valid = targets >= 0
-            b[rows[valid], targets[valid]] = scores[q].ravel()[valid]
-            total += weights.basket * b
-            candidate |= b > 0
-            candidate[np.arange(len(block)), q] = False
+            evidence = basket.rows(slice(start, start + 512))
+            for name, term in _basket_terms(evidence, n).items():
+                w = float(getattr(weights, name))
+                if w != 0.0:  # a term's products are candidates only where it counts
+                    total += w * term
+                    candidate |= term > 0
+            candidate[np.arange(len(block)), evidence.q] = False
         scale = 10.0**SCORE_DECIMALS  # as served_score rounds
         total = np.where(candidate, np.rint(total * scale) / scale, -np.inf)
         width = min(k, n)
@@ -206,31 +253,39 @@ def _best(grid: tuple[float, ...], values: dict[str, float]) -> float:
     return max(grid, key=lambda w: (round(values[f"{w:g}"], 6), -w))
 
 
+def _with(weights: ServingWeights, point: dict[str, float]) -> ServingWeights:
+    return ServingWeights.from_dict({**weights.as_dict(), **point})
+
+
 def choose_serving_weights(
     stored: StoredRecommendations,
     share: sp.csr_matrix,
     next_basket: NextBasketQueries,
     completion: CompletionQueries | None,
-    item_lists: tuple[IntArray, FloatArray] | None,
+    basket: BasketEvidence | None,
     base: ServingWeights,
     k: int = 10,
 ) -> tuple[ServingWeights, dict[str, dict[str, float]]]:
-    """The repeat weight that ranks the validation next baskets best, then the basket weight that
-    ranks the validation basket completions best with it (ties to the smaller weight)."""
+    """The repeat weight that ranks the validation next baskets best (a grid, ties to the smaller
+    weight), then the basket-mode weights (:data:`BASKET_WEIGHTS`) that rank the validation basket
+    completions best, by coordinate ascent from the repeat weight and ``base``'s other weights."""
     values: dict[str, dict[str, float]] = {"repeat": {}, "basket": {}}
     for w in REPEAT_GRID:
         lists = served_lists(stored, share, next_basket.customers, replace(base, repeat=w), k)
         values["repeat"][f"{w:g}"] = next_basket_criterion(next_basket, lists)
-    chosen = replace(base, repeat=_best(REPEAT_GRID, values["repeat"]))
-    if completion is None or item_lists is None:
+    repeat = _best(REPEAT_GRID, values["repeat"])
+    chosen = replace(base, repeat=repeat, basket_repeat=repeat)
+    if completion is None or basket is None:
         return chosen, values
-    for w in BASKET_GRID:
-        lists = served_lists(
-            stored, share, completion.customer, replace(chosen, basket=w), k,
-            basket=(completion.pairs.q, item_lists[0], item_lists[1]),
-        )  # fmt: skip
-        values["basket"][f"{w:g}"] = completion_criterion(completion, lists)
-    return replace(chosen, basket=_best(BASKET_GRID, values["basket"])), values
+    names = BASKET_WEIGHTS if basket.cobought is not None else ("basket_repeat", "basket")
+
+    def criterion(point: dict[str, float]) -> float:
+        lists = served_lists(stored, share, completion.customer, _with(chosen, point), k, basket=basket)
+        return completion_criterion(completion, lists)
+
+    start = {name: float(getattr(chosen, name)) for name in names}
+    best, values["basket"] = coordinate_ascent(start, {name: WEIGHT_GRID for name in names}, criterion, 2)
+    return _with(chosen, best), values
 
 
 @dataclass(slots=True)
@@ -252,18 +307,21 @@ def evaluate_served(
     item_lists: tuple[IntArray, FloatArray] | None,
     val_item_lists: tuple[IntArray, FloatArray] | None,
     k: int = 10,
+    min_support: int = 10,
 ) -> ServedEvaluation:
     """The customer model as the API serves it (:func:`served_lists`), on ``split``'s test period.
 
     The query-time weights are chosen on the validation period with a model fitted before it (the
-    first seed) and ``val_item_lists``, an item model trained before the validation period (without
-    one, the basket weight keeps its default); each seed then fits on the whole train window.
+    first seed), ``val_item_lists``, an item model trained before the validation period (without
+    one, the basket weights keep their defaults) and the co-purchase edges of the fit period's baskets
+    (``min_support``: the observe pass's threshold, ``settings.min_support_baskets``); each seed then
+    fits on the whole train window, and the edges are those of the train window.
     """
     data = make_split(snapshot, split)
     everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
     n_cust = int(everything.customers.max(initial=-1)) + 1
     val_s, end_s = split.val_start.timestamp(), split.train_end.timestamp()
-    base = ServingWeights()
+    base = SEARCH_START
     val_nb = next_basket_queries(data.fit, data.val)
     val_cq = completion_queries(data.fit, data.val, data.warm_fit)
     val_model = fit_customer_model(data.fit, n_cust, val_s, retrain_customer_params(seeds[0]))
@@ -273,7 +331,7 @@ def evaluate_served(
         purchase_share(data.fit, n_cust, val_s, base.half_life_days),
         val_nb,
         val_cq,
-        val_item_lists,
+        None if val_item_lists is None else _evidence(val_cq, val_item_lists, data.fit, min_support),
         base,
         k,
     )
@@ -281,6 +339,7 @@ def evaluate_served(
     test_cq = completion_queries(data.train, data.test, data.warm_train)
     share = purchase_share(data.train, n_cust, end_s, weights.half_life_days)
     out = ServedEvaluation({}, {}, {"next_basket": {}, "completion": {}}, weights, values)
+    basket = None if item_lists is None else _evidence(test_cq, item_lists, data.train, min_support)
     for seed in seeds:
         model = fit_customer_model(data.train, n_cust, end_s, retrain_customer_params(seed))
         stored = stored_recommendations(
@@ -290,13 +349,23 @@ def evaluate_served(
         nb = served_lists(stored, share, test_nb.customers, weights, k)
         out.lists["next_basket"][name] = nb
         out.next_basket[name] = evaluate_next_basket(test_nb, nb).as_dict()
-        if item_lists is not None:
-            basket = (test_cq.pairs.q, item_lists[0], item_lists[1])
+        if basket is not None:
             cl = served_lists(stored, share, test_cq.customer, weights, k, basket=basket)
             out.lists["completion"][name] = cl
             hits = completion_hits(test_cq, cl)
             out.completion[name] = RankingMetrics.from_hits(hits, test_cq.pairs.n_targets).as_dict()
     return out
+
+
+def _evidence(
+    queries: CompletionQueries,
+    item_lists: tuple[IntArray, FloatArray],
+    baskets: BasketArrays,
+    min_support: int,
+) -> BasketEvidence:
+    return BasketEvidence(
+        queries.pairs.q, item_lists[0], item_lists[1], cobought_matrices(baskets, min_support)
+    )
 
 
 @dataclass(slots=True)

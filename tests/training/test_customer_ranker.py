@@ -10,8 +10,9 @@ import pytest
 from training.customer_baselines import TifuParams
 from training.customer_gnn import CustomerGnnParams
 from training.customer_protocols import evaluate_next_basket, next_basket_queries
-from training.customer_ranker import CustomerModelParams, fit_customer_model
+from training.customer_ranker import CustomerModelParams, CustomerRanker, fit_customer_model
 from training.customer_signals import CUSTOMER_FEATURES, GNN_FEATURES, build_customer_signals
+from training.customer_trees import TreeParams, TreeRanker
 from training.interactions import BasketArrays
 
 DAY = 86_400.0
@@ -45,7 +46,8 @@ def test_signals_count_recency_and_the_usual_interval() -> None:
     assert f[1, col["has_interval"]] == 0 and f[0, col["repeat_rate"]] == 1.0
 
 
-def test_the_fitted_model_learns_that_these_customers_reorder_their_own_products() -> None:
+@pytest.mark.parametrize("ranker", ["net", "trees"])
+def test_the_fitted_model_learns_that_these_customers_reorder_their_own_products(ranker: str) -> None:
     # 30 customers, each reordering their own three products weekly, plus one random product
     rng = np.random.default_rng(0)
     n = 40
@@ -62,8 +64,11 @@ def test_the_fitted_model_learns_that_these_customers_reorder_their_own_products
         per_source=10,
         tifu=TifuParams(neighbours=5),
         gnn=CustomerGnnParams(dim=8, steps=30, warm_steps=10, batch=1024),
+        ranker=ranker,
+        trees=TreeParams(min_child_samples=5),
     )
     model = fit_customer_model(baskets.window(None, end), 30, end, params)
+    assert isinstance(model.ranker, TreeRanker if ranker == "trees" else CustomerRanker)
     queries = next_basket_queries(baskets.window(None, end), baskets.window(end, None))
     learned = evaluate_next_basket(queries, model.top_k(queries.customers, 10))
     popular = np.argsort(-model.signals.popularity, kind="stable")[:10]
@@ -111,9 +116,33 @@ def test_without_the_gnn_the_model_has_neither_its_candidates_nor_its_features()
 
 def test_params_round_trip_through_a_dict_and_ignore_unknown_keys() -> None:
     params = CustomerModelParams(
-        seed=3, use_gnn=False, tifu=TifuParams(neighbours=5), gnn=CustomerGnnParams(dim=4)
+        seed=3,
+        use_gnn=False,
+        tifu=TifuParams(neighbours=5),
+        gnn=CustomerGnnParams(dim=4),
+        ranker="trees",
+        trees=TreeParams(leaves=7),
     )
     stored = params.as_dict()
-    assert stored["tifu"]["neighbours"] == 5 and stored["gnn"]["dim"] == 4
+    assert stored["tifu"]["neighbours"] == 5 and stored["gnn"]["dim"] == 4 and stored["trees"]["leaves"] == 7
     assert CustomerModelParams.from_dict({**stored, "from_a_later_version": 1}) == params
+    # a version stored before the trees existed was fitted with the network
     assert CustomerModelParams.from_dict({}) == CustomerModelParams()
+    assert CustomerModelParams().ranker == "net"
+    with pytest.raises(ValueError, match="unknown customer ranker"):
+        CustomerModelParams.from_dict({"ranker": "forest"})
+
+
+def test_the_trees_score_scale_stretches_the_scores_and_keeps_their_order() -> None:
+    rng = np.random.default_rng(2)
+    features = rng.random((40, 6, 3)).astype(np.float32)
+    relevant = features[..., 0] > 0.7  # the first feature decides
+    valid = np.ones((40, 6), dtype=np.bool_)
+    params = TreeParams(trees=20, leaves=4, min_child_samples=5, score_scale=1.0)
+    plain = TreeRanker(params, seed=1).fit(features, relevant, valid)
+    scaled = TreeRanker(replace(params, score_scale=3.0), seed=1).fit(features, relevant, valid)
+    a, b = plain(features), scaled(features)
+    assert np.allclose(b, 3.0 * a, atol=1e-5)
+    assert np.array_equal(np.argsort(-a, axis=1, kind="stable"), np.argsort(-b, axis=1, kind="stable"))
+    # the fitted trees rank the relevant candidates first
+    assert (a[relevant].mean() - a[~relevant].mean()) > 0

@@ -12,10 +12,12 @@ import pytest
 import torch
 
 from graph_schema.recommended import Reason, ServingWeights, served_score
+from training.cobought import cobought_matrices
 from training.customer_baselines import TifuParams
 from training.customer_ranker import CustomerModelParams, fit_customer_model, rebase_customer_model
 from training.customer_serving import (
     REASONS,
+    BasketEvidence,
     StoredRecommendations,
     fit_customer_model_for_retrain,
     purchase_share,
@@ -78,7 +80,8 @@ def test_purchase_share_does_not_depend_on_the_reference_time() -> None:
 
 
 @pytest.mark.parametrize("with_basket", [False, True])
-def test_served_lists_rank_by_the_served_score_of_each_candidate(with_basket: bool) -> None:
+@pytest.mark.parametrize("cobought", [False, True])
+def test_served_lists_rank_by_the_served_score_of_each_candidate(with_basket: bool, cobought: bool) -> None:
     rng = np.random.default_rng(3)
     n_products, n_customers = 25, 6
     products = np.array([rng.choice(n_products, size=5, replace=False) for _ in range(n_customers)])
@@ -87,26 +90,49 @@ def test_served_lists_rank_by_the_served_score_of_each_candidate(with_basket: bo
     stored = StoredRecommendations(
         np.arange(n_customers), products, scores, np.zeros(products.shape, dtype=np.int8)
     )
-    share = purchase_share(_shop(2), 20, 70 * DAY, 30.0)[:n_customers, :n_products].tocsr()
-    weights = ServingWeights(repeat=0.3, basket=2.0)
+    shop = _shop(2)
+    share = purchase_share(shop, 20, 70 * DAY, 30.0)[:n_customers, :n_products].tocsr()
+    # lift 0: its products are not candidates, whatever their edges
+    weights = ServingWeights(
+        repeat=0.3, basket=2.0, basket_repeat=0.7, cobought=0.4, confidence=1.5, lift=0.0
+    )
     q = rng.integers(n_products, size=n_customers)
     lists = rng.integers(-1, n_products, size=(n_products, 4))
     item_scores = rng.random((n_products, 4)).astype(np.float32)
-    basket = (q, lists, item_scores) if with_basket else None
+    orders = [(0, 0.0, rng.choice(n_products, size=4, replace=False).tolist()) for _ in range(60)]
+    edges = cobought_matrices(_baskets(orders, n_products), 3) if cobought else None
+    basket = BasketEvidence(q, lists, item_scores, edges) if with_basket else None
     served = served_lists(stored, share, np.arange(n_customers), weights, 5, basket=basket)
     dense_share = share.toarray()
     for c in range(n_customers):
         s = {int(p): float(v) for p, v in zip(products[c], scores[c], strict=True) if p >= 0}
         b: dict[int, float] = {}
+        counts: dict[int, float] = {}
+        confidence: dict[int, float] = {}
         if with_basket:
             b = {int(p): float(v) for p, v in zip(lists[q[c]], item_scores[q[c]], strict=True) if p >= 0}
-        candidates = {*s, *np.flatnonzero(dense_share[c]).tolist(), *b} - (
+        if with_basket and edges is not None:
+            row = edges.count_share[q[c]]
+            counts = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+            row = edges.confidence[q[c]]
+            confidence = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        candidates = {*s, *np.flatnonzero(dense_share[c]).tolist(), *b, *counts} - (
             {int(q[c])} if with_basket else set()
         )
-        ranked = sorted(
-            candidates,
-            key=lambda p: (-served_score(s.get(p, 0.0), float(dense_share[c, p]), b.get(p, 0.0), weights), p),
-        )[:5]
+
+        served_scores = {
+            p: served_score(
+                s.get(p, 0.0),
+                float(dense_share[c, p]),
+                b.get(p, 0.0),
+                weights,
+                basket_given=with_basket,
+                cobought=counts.get(p, 0.0),
+                confidence=confidence.get(p, 0.0),
+            )
+            for p in candidates
+        }
+        ranked = sorted(candidates, key=lambda p: (-served_scores[p], p))[:5]
         assert served[c][: len(ranked)].tolist() == ranked
 
 
@@ -118,9 +144,10 @@ def test_rebase_keeps_the_ranker_and_moves_the_signals() -> None:
     assert rebased.signals.counts.sum() > model.signals.counts.sum()
 
 
-def test_a_refit_gives_the_same_model() -> None:
+@pytest.mark.parametrize("ranker", ["net", "trees"])
+def test_a_refit_gives_the_same_model(ranker: str) -> None:
     # as a retrain fits it (no customer GNN, whose float sums differ in the last bits between runs)
-    params = replace(PARAMS, use_gnn=False)
+    params = replace(PARAMS, use_gnn=False, ranker=ranker)
     baskets = _shop(5)
     torch.manual_seed(123)  # whatever state the global generator is in
     first = fit_customer_model(baskets, 20, 70 * DAY, params)
