@@ -45,15 +45,38 @@ class CustomerModelList:
     items: list[ScoredItem]
 
 
+#: The basket terms of :func:`graph_schema.recommended.served_score`: the complement score (from the
+#: ``complements`` rows) and the three co-purchase terms (from the ``cobought`` rows)
+BASKET_TERMS = ("basket", "cobought", "confidence", "lift")
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """The best value of one basket term for a candidate, and the basket product it came from."""
+
+    value: float
+    via: str
+    via_title: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     stored: float
     stored_reason: Reason | None
     share: float
-    basket: float
-    basket_via: str | None
-    basket_title: str | None
+    basket: dict[str, _Evidence]  # by term (BASKET_TERMS), only the terms with evidence
     times: list[float]
+
+    def term(self, name: str) -> float:
+        evidence = self.basket.get(name)
+        return evidence.value if evidence else 0.0
+
+    def basket_part(self, weights: ServingWeights) -> tuple[float, _Evidence | None]:
+        """What the basket adds to the score, and the evidence that adds the most (the "goes with")."""
+        weighted = [(float(getattr(weights, name)) * e.value, e) for name, e in self.basket.items()]
+        if not weighted:
+            return 0.0, None
+        return sum(w for w, _ in weighted), max(weighted, key=lambda pair: pair[0])[1]
 
 
 def _days(seconds: float) -> str:
@@ -101,6 +124,22 @@ def _weights(metrics: str | None) -> ServingWeights | None:
     return ServingWeights.from_dict(weights) if isinstance(weights, dict) else None
 
 
+def _basket_evidence(row: Mapping[str, Any], weights: ServingWeights) -> dict[str, dict[str, _Evidence]]:
+    """Per product, the best value of each basket term over the basket's products; a term whose weight
+    is 0 brings no candidates (as offline, :func:`training.customer_serving.served_lists`)."""
+    found: dict[str, dict[str, _Evidence]] = {}
+    sources = [("basket", c, float(c["score"])) for c in row["complements"]]
+    for c in row["cobought"]:
+        sources += [(name, c, float(c[name])) for name in ("cobought", "confidence", "lift")]
+    for name, source, value in sources:
+        if float(getattr(weights, name)) == 0.0 or value <= 0.0:
+            continue
+        mine = found.setdefault(source["id"], {})
+        if name not in mine or value > mine[name].value:
+            mine[name] = _Evidence(value, source["via"], source["via_title"])
+    return found
+
+
 def _share(history: list[Mapping[str, Any]], half_life_days: float) -> dict[str, float]:
     """Each bought product's time-decayed order count over the customer's largest (reference time
     free: the newest order is the reference)."""
@@ -126,49 +165,44 @@ async def customer_model_list(
     history = {h["id"]: [float(t) for t in h["times"]] for h in row["history"]}
     share = _share(list(row["history"]), weights.half_life_days)
     stored = {s["id"]: (float(s["score"]), Reason(s["reason"])) for s in row["stored"]}
-    best_basket: dict[str, Mapping[str, Any]] = {}
-    for c in row["complements"]:
-        if c["id"] not in best_basket or c["score"] > best_basket[c["id"]]["score"]:
-            best_basket[c["id"]] = c
+    evidence = _basket_evidence(row, weights)
     candidates: dict[str, _Candidate] = {}
     exclude = set(basket) | (set(history) if exclude_purchased else set())
-    for pid in {*stored, *share, *best_basket} - exclude:
+    for pid in {*stored, *share, *evidence} - exclude:
         s, why = stored.get(pid, (0.0, None))
-        b = best_basket.get(pid)
-        candidates[pid] = _Candidate(
-            stored=s,
-            stored_reason=why,
-            share=share.get(pid, 0.0),
-            basket=float(b["score"]) if b else 0.0,
-            basket_via=b["via"] if b else None,
-            basket_title=b["via_title"] if b else None,
-            times=history.get(pid, []),
-        )
-    scored = sorted(
-        ((served_score(c.stored, c.share, c.basket, weights), pid) for pid, c in candidates.items()),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[:limit]
+        candidates[pid] = _Candidate(s, why, share.get(pid, 0.0), evidence.get(pid, {}), history.get(pid, []))
+
+    def score(c: _Candidate) -> float:
+        return served_score(
+            c.stored, c.share, c.term("basket"), weights, basket_given=bool(basket),
+            cobought=c.term("cobought"), confidence=c.term("confidence"), lift=c.term("lift"),
+        )  # fmt: skip
+
+    scored = sorted(((score(c), pid) for pid, c in candidates.items()), key=lambda pair: (-pair[0], pair[1]))[
+        :limit
+    ]
     products = {r["id"]: r for r in await graph.read(ITEMS, ids=[pid for _, pid in scored])}
     now_s = float(row["latest"]) if row["latest"] is not None else 0.0
     items = []
-    for score, pid in scored:
+    for value, pid in scored:
         if pid not in products:
             continue  # deleted since the retrain
         c = candidates[pid]
+        added, strongest = c.basket_part(weights)
         if c.times:
             reason = Reason.REPEAT
-        elif weights.basket * c.basket > c.stored or c.stored_reason is None:
-            reason = Reason.COMPLEMENTS if c.basket > 0 else Reason.TRENDING
+        elif added > c.stored or c.stored_reason is None:
+            reason = Reason.COMPLEMENTS if added > 0 else Reason.TRENDING
         else:
             reason = c.stored_reason
-        via = c.basket_title if reason is Reason.COMPLEMENTS and c.basket > 0 else None
+        via = strongest if reason is Reason.COMPLEMENTS and added > 0 else None
         items.append(
             ScoredItem(
                 row=products[pid],
-                score=score,
+                score=value,
                 reason=reason,
-                explanation=explanation(reason, c.times, now_s, via),
-                because=[c.basket_via] if via and c.basket_via else [],
+                explanation=explanation(reason, c.times, now_s, via.via_title if via else None),
+                because=[via.via] if via else [],
             )
         )
     return CustomerModelList(str(row["version"]), bool(row["found"]), len(stored), len(history), items)

@@ -6,6 +6,7 @@ once; an unknown customer still gets an answer that says which strategy gave it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,14 @@ from starlette.testclient import TestClient
 
 from affinity.settings import Settings
 from graph_schema.recommended import ServingWeights
+from ingest.associations import observe
 from ingest.pipeline import ingest_paths
 from service.app import create_app
 from stores import versions
 from tests.factories import small_train_params, write_snapshot_input_files
 from tests.service.api import ADMIN, data
 from tests.statements import TEST_CYPHER
+from training.cobought import cobought_matrices
 from training.customer_baselines import TifuParams
 from training.customer_protocols import (
     completion_queries,
@@ -49,11 +52,12 @@ pytestmark = pytest.mark.integration
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
 VERSION = "v-customers"
 TOP_K = 20
-# without the BOUGHT_WITH terms and with one repeat weight: what the API computes today (the basket-mode
-# weights of graph_schema/recommended.py are offline only until service/customer_model.py reads them)
+# every term of graph_schema/recommended.py in play, the basket-mode repeat weight apart from the other
 WEIGHTS = ServingWeights(
-    repeat=0.2, basket=1.0, basket_repeat=0.2, cobought=0.0, confidence=0.0, lift=0.0, top_n=15
+    repeat=0.2, basket=1.0, basket_repeat=0.5, cobought=0.25, confidence=0.5, lift=0.5, top_n=15
 )
+#: the observe pass's threshold in this graph (settings.min_support_baskets on a small shop)
+MIN_SUPPORT = 3
 RECOMMEND = """query($c: ID, $b: [ID!], $first: Int) {
   recommendations(customerId: $c, basket: $b, first: $first) {
     strategy modelVersion fallbackReason items { product { id } score reason explanation because } } }"""
@@ -72,6 +76,7 @@ class Offline:
         train = snapshot.with_baskets([b for b in snapshot.baskets if b.ts < end])
         write_snapshot_input_files(train, tmp)
         ingest_paths(driver, db, [tmp], batch_size=2000)
+        observe(driver, db, min_support=MIN_SUPPORT, batch_size=5000)
 
         # customers are indexed in order of first appearance, as the retrain's `customers` step does
         everything = BasketArrays.from_baskets(snapshot.baskets, snapshot.index)
@@ -106,6 +111,7 @@ class Offline:
                 idx[snapshot.index[e["source"]], e["rank"] - 1] = snapshot.index[e["target"]]
                 scores[snapshot.index[e["source"]], e["rank"] - 1] = e["score"]
         self.item_lists = (idx, scores)
+        self.cobought = cobought_matrices(self.train, MIN_SUPPORT)
 
         rows, cols = np.nonzero(self.stored.products >= 0)
         recommended = [
@@ -185,9 +191,11 @@ def test_basket_completion_with_the_customer_over_http(client: TestClient, offli
         len(pairs.customer), size=min(40, len(pairs.customer)), replace=False
     )
     q, customers = pairs.pairs.q[sample], pairs.customer[sample]
-    expected = served_lists(
-        offline.stored, offline.share, customers, WEIGHTS, 10, basket=BasketEvidence(q, *offline.item_lists)
-    )
+    evidence = BasketEvidence(q, *offline.item_lists, offline.cobought)
+    expected = served_lists(offline.stored, offline.share, customers, WEIGHTS, 10, basket=evidence)
+    without = replace(WEIGHTS, cobought=0.0, confidence=0.0, lift=0.0)
+    plain = served_lists(offline.stored, offline.share, customers, without, 10, basket=evidence)
+    assert (plain != expected).any()  # the co-purchase terms change what is answered: they are tested
     answers = []
     for customer, product in zip(customers, q, strict=True):
         basket = [offline.product_ids[product]]
