@@ -47,8 +47,10 @@ def _child(job: Path, out: Path, parent: int) -> None:
     import torch  # after the above: the import takes seconds
 
     with job.open("rb") as handle:
-        fn, kwargs, threads, progress = pickle.load(handle)  # our own file, written by `start`
+        fn, kwargs, threads, progress, nice = pickle.load(handle)  # our own file, written by `start`
     torch.set_num_threads(threads)
+    if nice > 0:
+        os.nice(nice)
     events: list[tuple[str, int, int]] = []
     started = time.perf_counter()
     try:
@@ -112,14 +114,18 @@ def start(
     kwargs: dict[str, Any],
     threads: int,
     progress: Progress | None = None,
+    nice: int = 0,
 ) -> Background[T]:
     """``fn(**kwargs)`` in a child Python process with ``threads`` torch threads. With ``progress``,
     ``fn`` is also given a ``progress`` callback whose events are replayed to it when the result is
-    read. ``fn`` must be importable by name (a module-level function) and its arguments picklable."""
+    read. ``nice`` lowers the child's CPU priority: work off the critical path then takes the cores
+    only when the others leave them idle. ``fn`` must be importable by name (a module-level
+    function) and its arguments picklable."""
     folder = tempfile.TemporaryDirectory(prefix=f"affinity-{name.replace(' ', '-')}-")
     job = Path(folder.name) / "job.pkl"
     with job.open("wb") as handle:
-        pickle.dump((fn, kwargs, threads, progress is not None), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        call = (fn, kwargs, threads, progress is not None, nice)
+        pickle.dump(call, handle, protocol=pickle.HIGHEST_PROTOCOL)
     process = subprocess.Popen(
         [
             sys.executable,
