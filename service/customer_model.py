@@ -45,9 +45,9 @@ class CustomerModelList:
     items: list[ScoredItem]
 
 
-#: The basket terms of :func:`graph_schema.recommended.served_score`: the complement score (from the
-#: ``complements`` rows) and the three co-purchase terms (from the ``cobought`` rows)
-BASKET_TERMS = ("basket", "cobought", "confidence", "lift")
+#: The co-purchase terms of :func:`graph_schema.recommended.served_score` (the ``cobought`` rows); the
+#: complement term ``basket`` comes from the ``complements`` rows
+COBOUGHT_TERMS = ("cobought", "confidence", "lift")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class _Candidate:
     stored: float
     stored_reason: Reason | None
     share: float
-    basket: dict[str, _Evidence]  # by term (BASKET_TERMS), only the terms with evidence
+    basket: dict[str, _Evidence]  # by term ("basket" and COBOUGHT_TERMS), only the terms with evidence
     times: list[float]
 
     def term(self, name: str) -> float:
@@ -130,7 +130,7 @@ def _basket_evidence(row: Mapping[str, Any], weights: ServingWeights) -> dict[st
     found: dict[str, dict[str, _Evidence]] = {}
     sources = [("basket", c, float(c["score"])) for c in row["complements"]]
     for c in row["cobought"]:
-        sources += [(name, c, float(c[name])) for name in ("cobought", "confidence", "lift")]
+        sources += [(name, c, float(c[name])) for name in COBOUGHT_TERMS]
     for name, source, value in sources:
         if float(getattr(weights, name)) == 0.0 or value <= 0.0:
             continue
@@ -178,9 +178,8 @@ async def customer_model_list(
             cobought=c.term("cobought"), confidence=c.term("confidence"), lift=c.term("lift"),
         )  # fmt: skip
 
-    scored = sorted(((score(c), pid) for pid, c in candidates.items()), key=lambda pair: (-pair[0], pair[1]))[
-        :limit
-    ]
+    ranked = sorted(((score(c), pid) for pid, c in candidates.items()), key=lambda pair: (-pair[0], pair[1]))
+    scored = ranked[:limit]
     products = {r["id"]: r for r in await graph.read(ITEMS, ids=[pid for _, pid in scored])}
     now_s = float(row["latest"]) if row["latest"] is not None else 0.0
     items = []
