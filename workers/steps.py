@@ -176,7 +176,7 @@ def train(ctx: StepContext) -> dict[str, Any]:
     gate's numbers, ``gate.json``), then rebase the candidate's weights onto every basket; the customer
     model is fitted beside it, in a process of its own (``customers.npz``, ``customers.json``)."""
     from training import background
-    from training.customer_serving import fit_customer_model_for_retrain
+    from training.customer_retrain import fit_customer_model_for_retrain
     from training.fit import fit
     from training.gate import compare_on_window
     from training.interactions import BasketArrays

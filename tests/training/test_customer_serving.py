@@ -15,11 +15,11 @@ from graph_schema.recommended import Reason, ServingWeights, served_score
 from training.cobought import cobought_matrices
 from training.customer_baselines import TifuParams
 from training.customer_ranker import CustomerModelParams, fit_customer_model, rebase_customer_model
+from training.customer_retrain import fit_customer_model_for_retrain
 from training.customer_serving import (
     REASONS,
     BasketEvidence,
     StoredRecommendations,
-    fit_customer_model_for_retrain,
     purchase_share,
     served_lists,
     stored_recommendations,
