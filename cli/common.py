@@ -22,6 +22,11 @@ from affinity.errors import AffinityError, DatabaseUnavailableError, ValidationF
 from affinity.settings import Settings, get_settings
 from stores.dispatch import BrokerUnavailableError, redact_url
 
+# The driver logs its retries as warnings; with no handler Python would print them as noise beside
+# the one-line error.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+logging.getLogger("neo4j").propagate = False
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -96,9 +101,6 @@ def _fail(message: str, code: ExitCode) -> None:
 @contextmanager
 def clean_errors() -> Iterator[None]:
     """Print a failure as one red line and exit with its :class:`ExitCode`, instead of a traceback."""
-    # The driver logs its retries as warnings; with no handler Python would print them as noise.
-    logging.getLogger("neo4j").addHandler(logging.NullHandler())
-    logging.getLogger("neo4j").propagate = False
     _done.clear()
     try:
         yield

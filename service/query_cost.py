@@ -42,6 +42,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from graphql.pyutils import Undefined
+from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from service.errors import ErrorCode
@@ -194,7 +195,7 @@ class QueryCostLimit(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if self.max_cost > 0 and document is not None and not context.pre_execution_errors:
-            operation = _operation(document.definitions, context.operation_name)
+            operation = get_operation_ast(document, context.operation_name)
             if operation is not None:
                 fragments = {
                     d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -206,13 +207,6 @@ class QueryCostLimit(SchemaExtension):
                     # a new list: the validation cache hands every request the same one
                     context.pre_execution_errors = [cost_error(cost, self.max_cost)]
         yield
-
-
-def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
 def cost_error(cost: float, max_cost: int) -> GraphQLError:

@@ -87,7 +87,8 @@ def rate_limiter_for(settings: Settings) -> RateLimiter | None:
 
 
 class RateLimit(SchemaExtension):
-    """Refuses an operation whose caller's bucket is empty, before it is validated or run."""
+    """Refuses an operation whose caller's bucket is empty, after its (cached) validation and before
+    it runs; an invalid document takes no token."""
 
     def __init__(self, limiter: RateLimiter) -> None:
         super().__init__()
