@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     result_backend: str | None = None
     redis_port: int = 6379
+    # How long a worker keeps trying to hand the next pipeline step to a broker that went away
+    # (a Redis restart mid-retrain) before the job is left to go stale (job_stale_after_s).
+    broker_outage_tolerance_s: float = 180.0
     queue_gpu: str = "gpu"
     queue_io: str = "io"
 

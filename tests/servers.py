@@ -114,14 +114,15 @@ class Worker:
 def wait_for(
     driver: neo4j.Driver, db: str, job_id: str, until: str = "done", timeout: float = 400
 ) -> jobs.JobInfo:
-    """Poll a job until it ends (``done``) or is half-way through its write-back (``writing``)."""
+    """Poll a job until it ends (``done``) or is part-way through the step named ``until`` (it has
+    reported progress there: some of its writes committed)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = jobs.get(driver, db, job_id)
         assert job is not None
         if until == "done" and job.state in ("succeeded", "failed"):
             return job
-        if until == "writing" and job.step == "write" and job.done > 0:
+        if until != "done" and job.step == until and job.done > 0:
             return job
         assert job.state != "failed", job.error
         time.sleep(0.2)

@@ -6,6 +6,8 @@ gives its task back to the queue instead of losing it.
 
 from __future__ import annotations
 
+import math
+
 from celery import Celery
 
 from affinity.settings import Settings, get_settings
@@ -19,6 +21,19 @@ def result_backend_for(settings: Settings) -> str:
     if settings.broker_url.startswith("sqla+"):
         return "db+" + settings.broker_url.removeprefix("sqla+")
     return settings.broker_url
+
+
+def publish_retry_policy(tolerance_s: float, interval_max_s: float = 5.0) -> dict[str, float]:
+    """Kombu's retry policy for sending a task: 1 s, 2 s, … then every ``interval_max_s``, for about
+    ``tolerance_s`` in all."""
+    ramp = sum(range(1, int(interval_max_s)))  # the growing intervals before the cap
+    retries = int(interval_max_s) - 1 + max(0, math.ceil((tolerance_s - ramp) / interval_max_s))
+    return {
+        "max_retries": retries,
+        "interval_start": 1.0,
+        "interval_step": 1.0,
+        "interval_max": interval_max_s,
+    }
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -36,6 +51,9 @@ def create_celery(settings: Settings) -> Celery:
         # A worker whose broker goes away keeps trying to reconnect (Celery's default gives up after
         # 100 tries, about 45 minutes, and the worker exits); it resumes consuming when Redis is back.
         broker_connection_max_retries=None,
+        # A step that ends while Redis is down keeps retrying to enqueue the next step (Celery's
+        # default gives up after about a second, and the job would then hang until it goes stale).
+        task_publish_retry_policy=publish_retry_policy(settings.broker_outage_tolerance_s),
         imports=["workers.tasks.health", "workers.tasks.retrain", "workers.tasks.refresh"],
     )
     return celery

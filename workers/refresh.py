@@ -9,6 +9,7 @@ retrain. The embedder and the active model are cached per worker process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,18 @@ def load_products(driver: neo4j.Driver, database: str, product_ids: list[str]) -
     return products
 
 
-def refresh_products(driver: neo4j.Driver, settings: Settings, product_ids: list[str]) -> dict[str, Any]:
-    """Embed ``product_ids`` and give them learned associations under the active version."""
+def refresh_products(
+    driver: neo4j.Driver,
+    settings: Settings,
+    product_ids: list[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Embed ``product_ids`` and give them learned associations under the active version.
+
+    Each product's edges are replaced in their own transaction and ``progress(done, total)`` reports
+    after each commit, so an interrupted refresh shows how far it got; running it again rewrites
+    every product's list whole (the replace deletes the old edges first).
+    """
     database = settings.neo4j_database
     products = load_products(driver, database, product_ids)
     missing = sorted(set(product_ids) - {p.id for p in products})
@@ -75,10 +86,12 @@ def refresh_products(driver: neo4j.Driver, settings: Settings, product_ids: list
         return {"embedded": len(products), "associated": 0, "version": None}
     model = _model(str(artefact_dir(settings, active.id)))
     edges = 0
-    for product, vector in zip(products, vectors, strict=True):
+    for done, (product, vector) in enumerate(zip(products, vectors, strict=True), start=1):
         rows = [r.as_dict() for r in score_new_product(model, product, settings.top_k, text_embedding=vector)]
         driver.execute_query(
             REPLACE_ASSOCIATIONS, source=product.id, rows=rows, version=active.id, database_=database
         )
         edges += len(rows)
+        if progress is not None:
+            progress(done, len(products))
     return {"embedded": len(products), "associated": edges, "version": active.id}

@@ -21,16 +21,16 @@ import neo4j
 import pytest
 
 import cypher
-from affinity import neo4j_server
+from affinity import neo4j_server, redis_server
 from affinity.db import session_driver
 from affinity.settings import Settings
 from cli.common import ExitCode
 from graph_schema import migrate
 from ingest.associations import observe
-from stores import dispatch, versions
+from stores import dispatch, jobs, versions
 from tests.factories import active_edges, load_synthetic, make_dataset, run_ingest
 from tests.ingest.test_graph import snapshot
-from tests.servers import Worker, isolated, kill_neo4j, wait_for
+from tests.servers import Worker, isolated, kill_neo4j, kill_redis, wait_for
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
@@ -216,7 +216,7 @@ def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
             assert first.state == "succeeded", first.error
             v1_edges = active_edges(driver, db)
             job_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
-            wait_for(driver, db, job_id, until="writing")
+            wait_for(driver, db, job_id, until="write")
         server.kill()
         killed = time.monotonic()
         restart(server)
@@ -234,3 +234,112 @@ def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
             assert versions.count_edges(driver, db, str(first.model_version)) == len(v1_edges)  # still whole
     finally:
         worker.stop()
+
+
+def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
+    server: Server, redis_running: Settings, tmp_path: Path
+) -> None:
+    # Edited products refreshed under the active version (each product's list replaced in its own
+    # transaction), Neo4j SIGKILLed once some lists are replaced: the task's transient-error retry
+    # refreshes every product again once Neo4j is back, and the graph equals a clean refresh.
+    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
+    db = settings.neo4j_database
+    worker = Worker(tmp_path / "worker.log", env=server.env)
+    worker.start()
+    try:
+        with server.driver() as driver:
+            clear(driver, CLEAR_DATA)
+            snapshot = load_synthetic(driver, db, tmp_path / "shop", n_products=300)
+            first = wait_for(
+                driver, db, dispatch.submit_retrain(settings, {"epochs": 2, "selection_windows": 0})
+            )
+            assert first.state == "succeeded", first.error
+            product_ids = [p.id for p in snapshot.products]
+            job_id = dispatch.submit_product_refresh(settings, product_ids)
+            part = wait_for(driver, db, job_id, until="refresh")
+            assert part.done < len(product_ids), "the kill should land mid-refresh"
+        server.kill()
+        killed = time.monotonic()
+        restart(server)
+        with server.driver() as driver:
+            job = wait_for(driver, db, job_id, timeout=300)
+            print(f"[drills] refresh: the job {job.state} {time.monotonic() - killed:.1f} s after the kill")
+            assert job.state == "succeeded", job.error
+            assert job.model_version == first.model_version
+            after_crash = active_edges(driver, db)
+            assert len(after_crash) == job.result["associated"]
+            assert driver.execute_query(DUPLICATE_EDGES).records == []
+            assert driver.execute_query(ORPHAN_EDGES).records == []
+            clean = wait_for(driver, db, dispatch.submit_product_refresh(settings, product_ids))
+            assert clean.state == "succeeded", clean.error
+            assert active_edges(driver, db) == after_crash
+    finally:
+        worker.stop()
+
+
+def test_redis_killed_mid_retrain_the_pipeline_goes_on_once_it_is_back(
+    server: Server, settings: Settings, tmp_path: Path
+) -> None:
+    # Redis SIGKILLed while the train step runs, and kept down until that step has ended: the
+    # worker cannot enqueue the next step, retries the send (broker_outage_tolerance_s), reconnects
+    # when Redis is back, and the job finishes; the version active before serves throughout.
+    own, redis_env = isolated(settings, "crash-drills-redis", neo4j=False)
+    redis_server.start(own)
+    run = server.settings.model_copy(update={"broker_url": own.broker_url, "redis_port": own.redis_port})
+    db = run.neo4j_database
+    worker = Worker(tmp_path / "worker.log", env={**server.env, **redis_env})
+    worker.start()
+    try:
+        with server.driver() as driver:
+            clear(driver, CLEAR_DATA)
+            load_synthetic(driver, db, tmp_path / "shop")
+            options = {"epochs": 2, "selection_windows": 0}
+            first = wait_for(driver, db, dispatch.submit_retrain(run, options))
+            assert first.state == "succeeded", first.error
+            before = active_edges(driver, db)
+            job_id = dispatch.submit_retrain(run, {**options, "force_activate": True})
+            wait_for_step(driver, db, job_id, "train")
+            kill_redis(own)
+            killed = time.monotonic()
+            job = wait_for_step_end(driver, db, job_id, "train")
+            assert job.step == "train", "the next step cannot start while Redis is down"
+            time.sleep(5)  # the worker is retrying the send now
+            assert versions.active(driver, db).id == first.model_version  # type: ignore[union-attr]
+            assert active_edges(driver, db) == before
+            redis_server.start(own)
+            back = time.monotonic()
+            job = wait_for(driver, db, job_id, timeout=300)
+            print(
+                f"[drills] redis: down {back - killed:.1f} s (the train step ended meanwhile); the job "
+                f"{job.state} {time.monotonic() - back:.1f} s after Redis was back"
+            )
+            assert job.state == "succeeded", job.error
+            active = versions.active(driver, db)
+            assert active is not None and active.id == job.model_version != first.model_version
+            assert versions.count_edges(driver, db, active.id) == active.edges
+            assert driver.execute_query(DUPLICATE_EDGES).records == []
+            assert driver.execute_query(ORPHAN_EDGES).records == []
+            assert worker.process is not None and worker.process.poll() is None  # reconnected
+    finally:
+        worker.stop()
+        redis_server.stop(own)
+
+
+def wait_for_step(driver: neo4j.Driver, db: str, job_id: str, step: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while (job := jobs.get(driver, db, job_id)) is None or job.step != step:
+        assert job is None or job.state != "failed", job.error
+        assert time.monotonic() < deadline, f"job {job_id} did not reach step {step}"
+        time.sleep(0.1)
+
+
+def wait_for_step_end(
+    driver: neo4j.Driver, db: str, job_id: str, step: str, timeout: float = 300
+) -> jobs.JobInfo:
+    """Poll until ``step`` has recorded its time (the step function returned)."""
+    deadline = time.monotonic() + timeout
+    while (job := jobs.get(driver, db, job_id)) is None or step not in job.timings:
+        assert job is None or job.state != "failed", job.error
+        assert time.monotonic() < deadline, f"job {job_id} did not end step {step}"
+        time.sleep(0.2)
+    return job

@@ -339,7 +339,7 @@ def test_worker_killed_in_step(step: str, pipeline: Pipeline) -> None:
     worker.start(None if step == "write" else {"AFFINITY_TEST_PAUSE_AT_STEP": step})
     job_id = dispatch.submit_retrain(settings, {**OPTIONS, "force_activate": True})
     if step == "write":
-        wait_for(driver, db, job_id, until="writing")
+        wait_for(driver, db, job_id, until="write")
     else:
         wait_for_step(driver, db, job_id, step)
     worker.kill()

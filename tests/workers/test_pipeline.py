@@ -79,7 +79,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     second_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
     with pytest.raises(JobConflictError):  # never two at once
         dispatch.submit_retrain(settings, options)
-    wait_for(empty_graph, db, second_id, until="writing")
+    wait_for(empty_graph, db, second_id, until="write")
     worker.kill()
     partial = versions.count_edges(empty_graph, db, f"v-{second_id}")
     assert 0 < partial < len(v1_edges)

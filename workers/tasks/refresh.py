@@ -21,7 +21,14 @@ def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
     try:
         jobs.update(driver, settings.neo4j_database, job_id, "refresh", 0, len(product_ids))
         try:
-            result = refresh(driver, settings, product_ids)
+            result = refresh(
+                driver,
+                settings,
+                product_ids,
+                lambda done, total: jobs.update(
+                    driver, settings.neo4j_database, job_id, "refresh", done, total
+                ),
+            )
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
