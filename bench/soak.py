@@ -472,11 +472,12 @@ async def soak(
             await asyncio.to_thread(driver.close)
 
     async def follow_write_replay() -> None:
-        # The write step alone, in its own process as in the worker: "write" until the step
-        # function returns, then "clean-up" while the scratch version's edges are removed.
+        # The write step alone, in its own process as in the worker: "start-up" while the process
+        # gets to where a warm worker starts the step, "write" until the step function returns,
+        # then "clean-up" while the scratch version's edges are removed.
         await asyncio.sleep(ARGS.retrain_at)
         retrain.submitted = time.perf_counter() - t0
-        retrain.steps.append((retrain.submitted, "write"))
+        retrain.steps.append((retrain.submitted, "start-up"))
         replay = await asyncio.create_subprocess_exec(
             sys.executable, str(ROOT / "bench" / "soak_write.py"), stdout=asyncio.subprocess.PIPE
         )
@@ -484,8 +485,9 @@ async def soak(
         async for raw in replay.stdout:
             phase, seconds, *_ = raw.decode().split(" ", 2)
             retrain.timings[phase] = float(seconds)
-            if phase == "written":
-                retrain.steps.append((time.perf_counter() - t0, "clean-up"))
+            step = {"ready": "write", "written": "clean-up"}.get(phase)
+            if step is not None:
+                retrain.steps.append((time.perf_counter() - t0, step))
         code = await replay.wait()
         retrain.ended = time.perf_counter() - t0
         retrain.state = "succeeded" if code == 0 else f"failed (exit status {code})"

@@ -3,7 +3,10 @@ written again under a scratch version by the pipeline's own step function (scori
 pacing as in a retrain), then removed.
 
 Runs in its own process, as the worker's step does, with the soak's ``AFFINITY_*`` variables. Prints
-``written <seconds>`` when the write step returns and ``removed <seconds>`` after the clean-up.
+``ready <seconds>`` once it is where a worker stands when its write step starts (modules imported,
+connected, the artefacts in place: a fresh process spends seconds of CPU on this that a warm worker
+does not), ``written <seconds>`` when the write step returns and ``removed <seconds>`` after the
+clean-up.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import training.artifact  # noqa: E402  (the step imports these; a worker has them loaded)
+import training.scoring  # noqa: E402, F401
 from affinity.db import connect  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
 from stores import versions  # noqa: E402
@@ -26,6 +31,7 @@ REPLAY_JOB = "soak-write-replay"
 
 
 def main() -> None:
+    started = time.perf_counter()
     settings = get_settings()
     driver = connect(settings, wait_s=30)
     try:
@@ -36,6 +42,7 @@ def main() -> None:
         replay = artefact_dir(settings, context.version)
         shutil.rmtree(replay, ignore_errors=True)
         shutil.copytree(artefact_dir(settings, active.id), replay)
+        print(f"ready {time.perf_counter() - started:.1f}", flush=True)
         started = time.perf_counter()
         result = write(context)
         print(f"written {time.perf_counter() - started:.1f} {result}", flush=True)

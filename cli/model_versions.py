@@ -107,6 +107,9 @@ def prune(
     settings = load_settings()
     with session_driver(settings) as driver:
         pruned = versions.prune(
-            driver, settings.neo4j_database, settings.keep_versions if keep is None else keep
+            driver,
+            settings.neo4j_database,
+            settings.keep_versions if keep is None else keep,
+            versions.Pacing.of(settings),
         )
     console.print(f"pruned {len(pruned)} version(s): {', '.join(pruned)}" if pruned else "nothing to prune")

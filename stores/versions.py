@@ -22,6 +22,7 @@ import neo4j
 
 import cypher
 from affinity.errors import AffinityError
+from affinity.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,46 @@ def set_metrics(driver: neo4j.Driver, database: str, version: str, metrics: dict
     )
 
 
-def clear_edges(driver: neo4j.Driver, database: str, version: str) -> None:
-    """Remove a version's learned associations and customer recommendations."""
-    # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction.
-    with driver.session(database=database) as session:
-        session.run(CLEAR_EDGES, version=version).consume()
-        session.run(CLEAR_RECOMMENDED, version=version).consume()
+@dataclass(frozen=True)
+class Pacing:
+    """How a bulk write or delete shares Neo4j with the API's reads: transactions of ``batch_size``
+    rows, each followed by a pause ``pause_ratio`` times as long as it took (docs/reliability.md,
+    "Reads during the write-back")."""
+
+    batch_size: int = 1000
+    pause_ratio: float = 0.0
+    sleep: Callable[[float], None] = time.sleep
+
+    @classmethod
+    def of(cls, settings: Settings) -> Pacing:
+        """The write-back's pacing (``write_batch_size``, ``write_pause_ratio``)."""
+        return cls(settings.write_batch_size, settings.write_pause_ratio)
+
+    def run(self, transaction: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = transaction()
+        if self.pause_ratio > 0:
+            self.sleep(self.pause_ratio * (time.perf_counter() - started))
+        return result
+
+
+def clear_edges(driver: neo4j.Driver, database: str, version: str, pacing: Pacing = Pacing()) -> int:
+    """Remove a version's learned associations and customer recommendations, ``pacing.batch_size``
+    a transaction; returns how many were removed."""
+    removed = 0
+    for statement in (CLEAR_EDGES, CLEAR_RECOMMENDED):
+
+        def delete_batch(statement: LiteralString = statement) -> int:
+            records = driver.execute_query(
+                statement, version=version, batch=pacing.batch_size, database_=database
+            ).records
+            return int(records[0]["deleted"])
+
+        while (deleted := pacing.run(delete_batch)) > 0:
+            removed += deleted
+            if deleted < pacing.batch_size:
+                break
+    return removed
 
 
 def write_edges(
@@ -139,21 +174,19 @@ def write_edges(
     ({customer, product, score, rank, reason}: ``RECOMMENDED``) for ``version``, one transaction a
     batch; returns how many of each were written.
 
-    The version's old edges are removed first, so a re-run after a crash ends with exactly the new set.
-    After each batch the writer pauses ``pause_ratio`` times as long as the batch took: Neo4j shares
-    its cores with the API's reads, and a write-back that never yields makes them queue
-    (docs/reliability.md, "Reads during the write-back").
+    The version's old edges are removed first (paced alike), so a re-run after a crash ends with
+    exactly the new set. After each batch the writer pauses ``pause_ratio`` times as long as the
+    batch took: Neo4j shares its cores with the API's reads, and a write-back that never yields makes
+    them queue (docs/reliability.md, "Reads during the write-back").
     """
-    clear_edges(driver, database, version)
+    pacing = Pacing(batch_size, pause_ratio, sleep)
+    clear_edges(driver, database, version, pacing)
     written = 0
     batch: list[dict[str, Any]] = []
 
     def flush(statement: LiteralString) -> None:
         nonlocal written
-        started = time.perf_counter()
-        driver.execute_query(statement, rows=batch, version=version, database_=database)
-        if pause_ratio > 0:
-            sleep(pause_ratio * (time.perf_counter() - started))
+        pacing.run(lambda: driver.execute_query(statement, rows=batch, version=version, database_=database))
         written += len(batch)
         batch.clear()
         if progress is not None:
@@ -325,10 +358,10 @@ def mark(driver: neo4j.Driver, database: str, version: str, status: str, reason:
     driver.execute_query(MARK, id=version, status=status, reason=reason, database_=database)
 
 
-def prune(driver: neo4j.Driver, database: str, keep: int) -> Sequence[str]:
+def prune(driver: neo4j.Driver, database: str, keep: int, pacing: Pacing = Pacing()) -> Sequence[str]:
     """Delete the edges of all but the ``keep`` newest inactive versions, in batches; mark them pruned."""
     ids = [r["id"] for r in driver.execute_query(PRUNABLE, keep=keep, database_=database).records]
     for version in ids:
-        clear_edges(driver, database, version)
+        clear_edges(driver, database, version, pacing)
         mark(driver, database, version, "pruned", f"pruned keeping the {keep} newest inactive versions")
     return ids

@@ -333,7 +333,9 @@ def activate(ctx: StepContext) -> dict[str, Any]:
 
 
 def prune(ctx: StepContext) -> dict[str, Any]:
-    pruned = versions.prune(ctx.driver, ctx.database, ctx.settings.keep_versions)
+    pruned = versions.prune(
+        ctx.driver, ctx.database, ctx.settings.keep_versions, versions.Pacing.of(ctx.settings)
+    )
     ctx.progress(1, 1)
     return {"pruned": list(pruned)}
 

@@ -1,5 +1,6 @@
-// Write one batch of learned edges for a (not yet active) version.
+// Write one batch of learned edges for a (not yet active) version. CREATE, not MERGE: the write
+// removes the version's edges before its first batch and a batch commits whole, so no edge exists
+// twice, and checking every source's relationships for one is the costliest part of a MERGE.
 UNWIND $rows AS row
 MATCH (a:Product {id: row.source}), (b:Product {id: row.target})
-MERGE (a)-[r:ASSOCIATED {version: $version, kind: row.kind}]->(b)
-SET r.score = row.score, r.raw_score = row.raw_score, r.rank = row.rank
+CREATE (a)-[:ASSOCIATED {version: $version, kind: row.kind, score: row.score, raw_score: row.raw_score, rank: row.rank}]->(b)

@@ -1,3 +1,6 @@
-// Remove a version's customer recommendations in batches (a re-run of a write starts clean; prune uses it too).
+// Remove up to $batch of a version's customer recommendations (repeated until none is left, as for
+// the learned associations).
 MATCH (:Customer)-[r:RECOMMENDED {version: $version}]->(:Product)
-CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS
+WITH r LIMIT $batch
+DELETE r
+RETURN count(*) AS deleted

@@ -1,6 +1,5 @@
-// Write one batch of a (not yet active) version's customer recommendations.
-// $rows: [{customer, product, score, rank, reason}]
+// Write one batch of a (not yet active) version's customer recommendations (CREATE: see
+// associations.write_learned). $rows: [{customer, product, score, rank, reason}]
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer}), (p:Product {id: row.product})
-MERGE (c)-[r:RECOMMENDED {version: $version}]->(p)
-SET r.score = row.score, r.rank = row.rank, r.reason = row.reason
+CREATE (c)-[:RECOMMENDED {version: $version, score: row.score, rank: row.rank, reason: row.reason}]->(p)

@@ -78,12 +78,26 @@ def test_the_write_back_pauses_after_each_batch(graph: neo4j.Driver, settings: S
     versions.write_edges(
         graph, db, "v1", rows, batch_size=4, total=len(rows), pause_ratio=2.0, sleep=pauses.append
     )
-    assert len(pauses) == -(-len(rows) // 4)  # one pause a batch
+    # one pause a batch: the clean start (nothing to delete: one batch per kind of edge), then the writes
+    assert len(pauses) == 2 + -(-len(rows) // 4)
     assert all(pause > 0 for pause in pauses)  # twice each batch's (positive) time
     assert versions.count_edges(graph, db, "v1") == len(rows)
     unpaused: list[float] = []
     versions.write_edges(graph, db, "v1", rows, batch_size=4, total=len(rows), sleep=unpaused.append)
     assert unpaused == []
+
+
+def test_clearing_a_version_deletes_in_paced_batches(graph: neo4j.Driver, settings: Settings) -> None:
+    db = settings.neo4j_database
+    make_version(graph, db, "v1", seed=1, ndcg=0.2)
+    edges = versions.count_edges(graph, db, "v1")
+    assert edges > 8
+    pauses: list[float] = []
+    pacing = versions.Pacing(batch_size=4, pause_ratio=1.0, sleep=pauses.append)
+    assert versions.clear_edges(graph, db, "v1", pacing) == edges
+    assert versions.count_edges(graph, db, "v1") == 0
+    # ASSOCIATED in full batches of 4 and one short or empty one to see the end; then RECOMMENDED's one
+    assert len(pauses) == edges // 4 + 1 + 1
 
 
 def test_gate_refuses_a_worse_version_unless_forced(graph: neo4j.Driver, settings: Settings) -> None:
