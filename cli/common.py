@@ -3,14 +3,17 @@ status (:class:`ExitCode`, documented in the README)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import typer
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from neo4j import exceptions as neo4j_errors
 from pydantic import ValidationError
@@ -32,6 +35,21 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+#: ``--json`` on every command that prints data: one JSON document on stdout instead of text.
+JSON_OPTION = typer.Option(False, "--json", help="print one JSON document on stdout (for scripts)")
+
+
+def print_json(data: Any) -> None:
+    """``data`` (dataclasses included) as JSON on stdout, nothing else: errors still go to stderr."""
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        return str(value)
+
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=plain) + "\n")
 
 
 def load_settings() -> Settings:

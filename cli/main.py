@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import typer
 
 from cli import broker, db, ingest, model_versions, offline_eval, retrain, serve, worker
@@ -12,6 +14,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"affinity {version('affinity')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: bool = typer.Option(
+        False, "--version", callback=show_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Affinity: product associations learned on a Neo4j graph."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(broker.app, name="broker")
 app.add_typer(worker.app, name="worker")

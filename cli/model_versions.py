@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from affinity.db import session_driver
-from cli.common import command, console, load_settings
+from cli.common import JSON_OPTION, command, console, load_settings, print_json
 from stores import versions
 
 app = typer.Typer(help="Learned model versions: list, activate, roll back, prune.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def _gate(metrics: dict[str, Any]) -> tuple[str, str, str]:
 
 @app.command("list")
 @command
-def list_() -> None:
+def list_(as_json: bool = JSON_OPTION) -> None:
     """Every version, newest first: status, edges, and the gate's numbers.
 
     NDCG@10 is the version's score on its retrain's held-out gate window (out of sample for every
@@ -52,6 +52,9 @@ def list_() -> None:
     settings = load_settings()
     with session_driver(settings) as driver:
         rows = versions.list_versions(driver, settings.neo4j_database)
+    if as_json:
+        print_json(rows)
+        return
     table = Table(
         "version",
         "status",
@@ -80,28 +83,38 @@ def list_() -> None:
 def activate(
     version: str = typer.Argument(..., help="the version id to activate"),
     force: bool = typer.Option(False, "--force", help="activate even if it scores worse than the active one"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Make VERSION the one the API serves (in one transaction)."""
     settings = load_settings()
     with session_driver(settings) as driver:
         previous = versions.activate(driver, settings.neo4j_database, version, force=force)
-    console.print(f"active: {version}" + (f" (was {previous})" if previous else ""))
+    if as_json:
+        print_json({"active": version, "previous": previous})
+    else:
+        console.print(f"active: {version}" + (f" (was {previous})" if previous else ""))
 
 
 @app.command()
 @command
-def rollback() -> None:
+def rollback(as_json: bool = JSON_OPTION) -> None:
     """Re-activate the version that was active before the current one."""
     settings = load_settings()
     with session_driver(settings) as driver:
         restored = versions.rollback(driver, settings.neo4j_database)
-    console.print(f"rolled back: {restored} is active again")
+    if as_json:
+        print_json({"active": restored})
+    else:
+        console.print(f"rolled back: {restored} is active again")
 
 
 @app.command()
 @command
 def prune(
-    keep: int = typer.Option(None, help="inactive versions to keep (default: the keep_versions setting)"),
+    keep: int = typer.Option(
+        None, min=0, help="inactive versions to keep (default: the keep_versions setting)"
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Delete the edges of old inactive versions, in batches."""
     settings = load_settings()
@@ -112,4 +125,9 @@ def prune(
             settings.keep_versions if keep is None else keep,
             versions.Pacing.of(settings),
         )
-    console.print(f"pruned {len(pruned)} version(s): {', '.join(pruned)}" if pruned else "nothing to prune")
+    if as_json:
+        print_json({"pruned": list(pruned)})
+    elif pruned:
+        console.print(f"pruned {len(pruned)} version(s): {', '.join(pruned)}")
+    else:
+        console.print("nothing to prune")

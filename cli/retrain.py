@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -11,21 +12,31 @@ from rich.table import Table
 from affinity.db import session_driver
 from affinity.errors import AffinityError
 from affinity.settings import Settings
-from cli.common import command, console, load_settings
+from cli.common import JSON_OPTION, command, console, load_settings, print_json
 from stores import dispatch, jobs
 from workers.pipeline import STEPS
 
 app = typer.Typer(help="Retrain the model through the workers.")
-job_app = typer.Typer(help="Background jobs: show and list.", no_args_is_help=True)
+job_app = typer.Typer(help="Background jobs: show, follow and list.", no_args_is_help=True)
 
 
-def follow(settings: Settings, job_id: str, timeout_s: float) -> jobs.JobInfo:
-    """Poll the job until it ends, drawing one progress bar per step."""
+class Encoder(StrEnum):
+    """The GNN encoders a retrain can use (``training.models.ENCODERS``; a test keeps them equal),
+    named here so that a wrong one fails before anything is queued, without importing torch."""
+
+    sage = "sage"
+    gat = "gat"
+    gcn = "gcn"
+    mlp = "mlp"
+
+
+def follow(settings: Settings, job_id: str, timeout_s: float, quiet: bool = False) -> jobs.JobInfo:
+    """Poll the job until it ends, drawing one progress bar per step (none when ``quiet``)."""
     order = [step for step, _ in STEPS]
     deadline = time.monotonic() + timeout_s
     bars = Progress(
         TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console,
+        TimeElapsedColumn(), console=console, disable=quiet,
     )  # fmt: skip
     shown: dict[str, TaskID] = {}
     with session_driver(settings) as driver, bars:
@@ -72,46 +83,77 @@ def print_job(job: jobs.JobInfo) -> None:
 def retrain(
     wait: bool = typer.Option(False, "--wait", help="block until the pipeline ends, showing progress"),
     force_activate: bool = typer.Option(False, help="activate the new version even if it scores worse"),
-    encoder: str = typer.Option("sage", help="GNN encoder: sage, gat or gcn"),
-    epochs: int = typer.Option(None, help="maximum training epochs (default: the model's own)"),
-    timeout: float = typer.Option(3600, help="seconds --wait waits at most"),
+    encoder: Encoder = typer.Option(Encoder.sage, help="GNN encoder"),
+    epochs: int = typer.Option(None, min=1, help="maximum training epochs (default: the model's own)"),
+    timeout: float = typer.Option(3600, min=1, help="seconds --wait waits at most"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Enqueue the retrain pipeline (observe, export, embed, train with the customer model, evaluate,
-    write, activate, prune)."""
+    write, activate, prune). With --wait, exits 1 when the job fails."""
     settings = load_settings()
-    options: dict[str, object] = {"force_activate": force_activate, "encoder": encoder}
+    options: dict[str, object] = {"force_activate": force_activate, "encoder": encoder.value}
     if epochs is not None:
         options["epochs"] = epochs
     job_id = dispatch.submit_retrain(settings, options)
-    console.print(f"retrain job {job_id} queued")
     if not wait:
-        console.print(f"follow it with `affinity job show {job_id}`")
+        if as_json:
+            print_json({"job": job_id, "state": "queued"})
+        else:
+            console.print(f"retrain job {job_id} queued")
+            console.print(f"follow it with `affinity job show --follow {job_id}`")
         return
-    job = follow(settings, job_id, timeout)
-    print_job(job)
+    if not as_json:
+        console.print(f"retrain job {job_id} queued")
+    finish(follow(settings, job_id, timeout, quiet=as_json), as_json)
+
+
+def finish(job: jobs.JobInfo, as_json: bool) -> None:
+    """Print the ended job; exit 1 when it failed."""
+    if as_json:
+        print_json(job)
+    else:
+        print_job(job)
     if job.state != "succeeded":
         raise typer.Exit(code=1)
 
 
 @job_app.command("show")
 @command
-def show(job_id: str) -> None:
+def show(
+    job_id: str,
+    follow_: bool = typer.Option(
+        False, "--follow", help="re-attach to a running job: its progress until it ends (exit 1 if it fails)"
+    ),
+    timeout: float = typer.Option(3600, min=1, help="seconds --follow waits at most"),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """One job's state, step, progress and timings."""
     settings = load_settings()
     with session_driver(settings) as driver:
         job = jobs.get(driver, settings.neo4j_database, job_id)
     if job is None:
         raise AffinityError(f"unknown job {job_id!r}")
-    print_job(job)
+    if follow_:
+        finish(follow(settings, job_id, timeout, quiet=as_json), as_json)
+    elif as_json:
+        print_json(job)
+    else:
+        print_job(job)
 
 
 @job_app.command("list")
 @command
-def list_(state: str = typer.Option(None, help="queued, running, succeeded or failed")) -> None:
+def list_(
+    state: jobs.JobState = typer.Option(None, help="only jobs in this state"),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Recent jobs, newest first."""
     settings = load_settings()
     with session_driver(settings) as driver:
-        rows = jobs.list_jobs(driver, settings.neo4j_database, state)
+        rows = jobs.list_jobs(driver, settings.neo4j_database, state and state.value)
+    if as_json:
+        print_json(rows)
+        return
     table = Table("job", "kind", "state", "step", "progress", "created", "error")
     for job in rows:
         table.add_row(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import neo4j
@@ -26,7 +27,15 @@ STEP_DONE = cypher.query("jobs.record_step")
 GET = cypher.query("jobs.by_ids")
 LIST = cypher.query("jobs.list")
 
-JOB_STATES = ("queued", "running", "succeeded", "failed")
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+JOB_STATES = tuple(state.value for state in JobState)
 
 
 class JobConflictError(AffinityError):
