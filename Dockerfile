@@ -21,6 +21,8 @@ RUN pip install --no-cache-dir ".[${EXTRAS}]"
 
 RUN useradd --create-home affinity && mkdir -p /var/lib/affinity && chown affinity /var/lib/affinity
 USER affinity
-ENV AFFINITY_DATA_DIR=/var/lib/affinity AFFINITY_MODEL_DIR=/var/lib/affinity/models
+# Production unless told otherwise: the development keys and password are refused, GraphiQL and
+# introspection are off, unexpected errors are masked. Set AFFINITY_ENVIRONMENT=development to try it.
+ENV AFFINITY_ENVIRONMENT=production AFFINITY_DATA_DIR=/var/lib/affinity AFFINITY_MODEL_DIR=/var/lib/affinity/models
 EXPOSE 8000
 CMD ["affinity", "serve"]

@@ -17,6 +17,21 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_NEO4J_PASSWORD = "affinity-dev-password"
 
+#: The development keys: accepted outside production only.
+DEV_API_KEYS = ("dev-read-key", "dev-admin-key")
+
+#: The shortest API key production accepts (a 128-bit random key is 22 base64 characters).
+MIN_KEY_LENGTH = 20
+
+
+def weak_key(key: str) -> str | None:
+    """Why ``key`` is too weak for production, or None."""
+    if len(key) < MIN_KEY_LENGTH:
+        return f"{len(key)} characters, at least {MIN_KEY_LENGTH} needed (e.g. `openssl rand -base64 24`)"
+    if len(set(key)) < 8:
+        return "fewer than 8 distinct characters"
+    return None
+
 
 class Environment(StrEnum):
     development = "development"
@@ -67,6 +82,10 @@ class Settings(BaseSettings):
     api_workers: int = 1
     api_keys_read: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-read-key"])
     api_keys_admin: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-admin-key"])
+    # Keys in files as well (Docker secrets: one key a line, # comments), read again when a file
+    # changes, so keys rotate without a restart (service/api_keys.py).
+    api_keys_read_file: Path | None = None
+    api_keys_admin_file: Path | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_page_size: int = 100
     max_query_depth: int = 10
@@ -87,7 +106,8 @@ class Settings(BaseSettings):
     # Words of a products(search:) text: each is a Lucene clause (Lucene refuses more than 1024).
     max_search_words: int = 64
     request_timeout_s: float = 5.0
-    introspection: bool = True
+    # Schema introspection: on unless production (where it is off unless set).
+    introspection: bool | None = None
 
     # Files
     data_dir: Path = PROJECT_ROOT / "var"
@@ -143,9 +163,26 @@ class Settings(BaseSettings):
         if self.environment is Environment.production:
             if self.neo4j_password.get_secret_value() == DEV_NEO4J_PASSWORD:
                 raise ValueError("AFFINITY_NEO4J_PASSWORD must be set outside development")
-            if "dev-admin-key" in self.api_keys_admin or "dev-read-key" in self.api_keys_read:
-                raise ValueError("AFFINITY_API_KEYS_READ / AFFINITY_API_KEYS_ADMIN must be set in production")
+            scopes = (
+                ("READ", self.api_keys_read, self.api_keys_read_file),
+                ("ADMIN", self.api_keys_admin, self.api_keys_admin_file),
+            )
+            for scope, keys, file in scopes:
+                if file is None and set(DEV_API_KEYS) & set(keys):
+                    raise ValueError(
+                        f"AFFINITY_API_KEYS_{scope} (or AFFINITY_API_KEYS_{scope}_FILE) must be set "
+                        "in production"
+                    )
+            for key in (*self.api_keys_read, *self.api_keys_admin):
+                if key not in DEV_API_KEYS and (problem := weak_key(key)):
+                    raise ValueError(f"an API key in AFFINITY_API_KEYS_READ / _ADMIN is too weak: {problem}")
         return self
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return self.environment is not Environment.production
+        return self.introspection
 
     @property
     def neo4j_home(self) -> Path:

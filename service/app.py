@@ -121,7 +121,7 @@ class AffinityGraphQL(GraphQL[ApiContext, None]):
         services = self.services
         settings = services.settings
         graph = Graph(services.driver, settings.neo4j_database, settings.request_timeout_s)
-        caller = authenticate(key_from_headers(request.headers), settings)
+        caller = authenticate(key_from_headers(request.headers), services.api_keys)
         request.state.graph = graph
         request.state.caller = caller.fingerprint
         return ApiContext(

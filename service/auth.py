@@ -1,8 +1,9 @@
 """API keys and scopes: who is calling, and the permission classes that guard fields.
 
 A key travels in the ``X-API-Key`` header (or ``Authorization: Bearer <key>``). Keys listed in
-``AFFINITY_API_KEYS_READ`` may query; keys in ``AFFINITY_API_KEYS_ADMIN`` may also mutate (ingest,
-retrain, activate, rollback). Keys are compared in constant time; logs carry only a short
+``AFFINITY_API_KEYS_READ`` (or its ``_FILE``) may query; keys in ``AFFINITY_API_KEYS_ADMIN`` may
+also mutate (ingest, retrain, activate, rollback); :mod:`service.api_keys` keeps them current.
+Keys are compared in constant time; logs carry only a short
 fingerprint of a key, never the key.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from affinity.settings import Settings
+from service.api_keys import ApiKeys
 from service.errors import ErrorCode
 
 __all__ = ["API_KEY_HEADER", "AdminScope", "Caller", "ReadScope", "Scope", "authenticate"]
@@ -62,13 +63,13 @@ def key_from_headers(headers: Any) -> str | None:
     return None
 
 
-def authenticate(key: str | None, settings: Settings) -> Caller:
+def authenticate(key: str | None, keys: ApiKeys) -> Caller:
     if not key:
         return ANONYMOUS
     fingerprint = hashlib.sha256(key.encode()).hexdigest()[:8]
-    if _matches(key, settings.api_keys_admin):
+    if _matches(key, keys.admin()):
         return Caller(frozenset({Scope.READ, Scope.ADMIN}), fingerprint)
-    if _matches(key, settings.api_keys_read):
+    if _matches(key, keys.read()):
         return Caller(frozenset({Scope.READ}), fingerprint)
     return Caller(frozenset(), fingerprint)
 

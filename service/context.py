@@ -22,6 +22,7 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from affinity.settings import Settings
+from service.api_keys import ApiKeys
 from service.auth import Caller
 from service.embedding import TextEncoder
 from service.query_runner import Graph
@@ -44,6 +45,10 @@ class AppServices:
     embedder: TextEncoder
     rate_limiter: RateLimiter | None = None
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    api_keys: ApiKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.api_keys = ApiKeys(self.settings)  # reads the key files: a bad one stops the start-up
 
 
 @dataclass

@@ -95,7 +95,7 @@ def build_schema(settings: Settings, rate_limiter: RateLimiter | None = None) ->
         extensions.append(lambda: RateLimit(rate_limiter))
     # after validation: only valid documents are costed
     extensions.append(lambda: QueryCostLimit(settings.max_query_cost, settings.max_page_size))
-    if not settings.introspection:
+    if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     return AffinitySchema(
         query=strawberry.type(Query, description=Query.__doc__),

@@ -9,6 +9,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLUnionType
 
 from affinity.settings import Settings
+from service.api_keys import ApiKeys
 from service.auth import Scope, authenticate
 from service.errors import BadInputError, LimitExceededError
 from service.explain import StepKind, steps_from_path
@@ -60,11 +61,11 @@ def test_introspection_switch() -> None:
 
 
 def test_keys_and_scopes(api_settings: Settings) -> None:
-    assert authenticate("a1", api_settings).scopes == {Scope.READ, Scope.ADMIN}
-    assert authenticate("r2", api_settings).scopes == {Scope.READ}
-    assert authenticate("nope", api_settings).scopes == frozenset()
-    assert authenticate(None, api_settings).anonymous
-    assert authenticate("r1", api_settings).fingerprint != "r1"
+    assert authenticate("a1", ApiKeys(api_settings)).scopes == {Scope.READ, Scope.ADMIN}
+    assert authenticate("r2", ApiKeys(api_settings)).scopes == {Scope.READ}
+    assert authenticate("nope", ApiKeys(api_settings)).scopes == frozenset()
+    assert authenticate(None, ApiKeys(api_settings)).anonymous
+    assert authenticate("r1", ApiKeys(api_settings)).fingerprint != "r1"
 
 
 def test_page_size_limit_names_the_setting(api_settings: Settings) -> None:
