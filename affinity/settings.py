@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Words of a products(search:) text: each is a Lucene clause (Lucene refuses more than 1024).
     max_search_words: int = 64
     request_timeout_s: float = 5.0
+    # /metrics: when set, a scrape needs `Authorization: Bearer <key>` (Prometheus' bearer token); in
+    # production /metrics answers only then.
+    metrics_key: SecretStr | None = None
     # Schema introspection: on unless production (where it is off unless set).
     introspection: bool | None = None
 

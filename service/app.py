@@ -8,6 +8,7 @@ a process started beside a booting database comes up when the database does.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import time
@@ -218,6 +219,9 @@ def create_app(
         return JSONResponse(body, 200 if status.ready else 503)
 
     async def metrics(request: Request) -> Response:
+        refused = metrics_refusal(request, settings)
+        if refused is not None:
+            return JSONResponse({"error": refused}, 401 if settings.metrics_key else 403)
         return Response(render(), media_type=CONTENT_TYPE_LATEST)
 
     middleware = [Middleware(RequestLogMiddleware)]
@@ -244,6 +248,19 @@ def create_app(
         middleware=middleware,
         lifespan=lifespan,
     )
+
+
+def metrics_refusal(request: Request, settings: Settings) -> str | None:
+    """Why ``request`` may not read /metrics, or None: with ``metrics_key`` set a scrape must carry it
+    (compared in constant time); in production without one, /metrics is closed."""
+    if settings.metrics_key is None:
+        if settings.environment is Environment.production:
+            return "/metrics is closed in production until AFFINITY_METRICS_KEY is set"
+        return None
+    expected = f"Bearer {settings.metrics_key.get_secret_value()}"
+    if hmac.compare_digest(request.headers.get("authorization", "").encode(), expected.encode()):
+        return None
+    return "/metrics needs `Authorization: Bearer <AFFINITY_METRICS_KEY>`"
 
 
 def serve_app() -> Starlette:

@@ -7,9 +7,12 @@ import math
 import time
 
 import pytest
+from pydantic import SecretStr
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from affinity.settings import Settings
+from service.app import create_app, metrics_refusal
 from stores.versions import GATE_METRIC
 from tests.service.api import GRAPH, READ, data, error_of, gql
 
@@ -467,6 +470,27 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert 'affinity_api_request_seconds_count{operation="Lookup",type="query"}' in metrics.text
     assert 'affinity_api_neo4j_seconds_count{statement="products.by_ids"}' in metrics.text
     assert "affinity_api_errors_total" in metrics.text
+
+
+def test_metrics_behind_a_key(seeded: object, settings: Settings) -> None:
+    keyed = settings.model_copy(update={"metrics_key": SecretStr("scrape-Zr2LwV-xN4tKb7y")})
+    with TestClient(create_app(keyed)) as keyed_client:
+        assert keyed_client.get("/metrics").status_code == 401
+        wrong = keyed_client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and "AFFINITY_METRICS_KEY" in wrong.json()["error"]
+        scraped = keyed_client.get("/metrics", headers={"Authorization": "Bearer scrape-Zr2LwV-xN4tKb7y"})
+        assert scraped.status_code == 200 and "affinity_api_errors_total" in scraped.text
+
+
+def test_metrics_closed_in_production_without_a_key() -> None:
+    production = Settings(
+        environment="production",
+        neo4j_password="s3cret-and-long",
+        api_keys_read=["q8Zr2LwV-xN4tKb7yHc3Md"],
+        api_keys_admin=["A9fJ2kLm-Qw7Rt5Yu1Zx8V"],
+    )
+    request = Request({"type": "http", "headers": [], "method": "GET", "path": "/metrics"})
+    assert "closed in production" in str(metrics_refusal(request, production))
 
 
 def test_request_id_is_returned_and_kept(client: TestClient) -> None:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import neo4j
@@ -32,6 +33,7 @@ from tests.factories import active_edges, load_synthetic, make_dataset, run_inge
 from tests.ingest.test_graph import snapshot
 from tests.servers import Worker, isolated, kill_neo4j, kill_redis, wait_for
 from tests.statements import TEST_CYPHER
+from training.snapshot import CatalogueSnapshot
 
 pytestmark = pytest.mark.integration
 
@@ -133,6 +135,39 @@ def assert_one_line_outage(process: subprocess.Popen[str], step: str) -> str:
     return line
 
 
+#: A quick retrain: enough for a version with edges to serve.
+QUICK = {"epochs": 2, "selection_windows": 0}
+
+
+@contextmanager
+def first_version(
+    server: Server,
+    settings: Settings,
+    tmp_path: Path,
+    n_products: int = 200,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[CatalogueSnapshot, jobs.JobInfo]]:
+    """A real worker over a fresh synthetic catalogue, with a first quick retrain's version active."""
+    worker = Worker(tmp_path / "worker.log", env={**server.env, **(env or {})})
+    worker.start()
+    try:
+        db = settings.neo4j_database
+        with server.driver() as driver:
+            clear(driver, CLEAR_DATA)
+            snapshot = load_synthetic(driver, db, tmp_path / "shop", n_products=n_products)
+            first = wait_for(driver, db, dispatch.submit_retrain(settings, QUICK))
+            assert first.state == "succeeded", first.error
+        yield snapshot, first
+        assert worker.process is not None and worker.process.poll() is None  # the same worker throughout
+    finally:
+        worker.stop()
+
+
+def assert_no_duplicate_or_orphan_edges(driver: neo4j.Driver) -> None:
+    assert driver.execute_query(DUPLICATE_EDGES).records == []
+    assert driver.execute_query(ORPHAN_EDGES).records == []
+
+
 def test_neo4j_killed_mid_ingest_then_rerun_equals_a_clean_run(server: Server, tmp_path: Path) -> None:
     shop = make_dataset(tmp_path / "shop", products=200, orders=4000, lines=4)
     with server.driver() as driver:
@@ -205,17 +240,10 @@ def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
     # rewriting the version from scratch, and the version active before stays whole until then.
     settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
     db = settings.neo4j_database
-    worker = Worker(tmp_path / "worker.log", env=server.env)
-    worker.start()
-    try:
+    with first_version(server, settings, tmp_path) as (_, first):
         with server.driver() as driver:
-            clear(driver, CLEAR_DATA)
-            load_synthetic(driver, db, tmp_path / "shop")
-            options = {"epochs": 2, "selection_windows": 0}
-            first = wait_for(driver, db, dispatch.submit_retrain(settings, options))
-            assert first.state == "succeeded", first.error
             v1_edges = active_edges(driver, db)
-            job_id = dispatch.submit_retrain(settings, {**options, "force_activate": True})
+            job_id = dispatch.submit_retrain(settings, {**QUICK, "force_activate": True})
             wait_for(driver, db, job_id, until="write")
         server.kill()
         killed = time.monotonic()
@@ -229,11 +257,8 @@ def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
             assert active is not None and active.id == job.model_version
             written = versions.count_edges(driver, db, active.id)
             assert written == active.edges == len(active_edges(driver, db))
-            assert driver.execute_query(DUPLICATE_EDGES).records == []
-            assert driver.execute_query(ORPHAN_EDGES).records == []
+            assert_no_duplicate_or_orphan_edges(driver)
             assert versions.count_edges(driver, db, str(first.model_version)) == len(v1_edges)  # still whole
-    finally:
-        worker.stop()
 
 
 def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
@@ -244,17 +269,9 @@ def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
     # refreshes every product again once Neo4j is back, and the graph equals a clean refresh.
     settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
     db = settings.neo4j_database
-    worker = Worker(tmp_path / "worker.log", env=server.env)
-    worker.start()
-    try:
+    with first_version(server, settings, tmp_path, n_products=300) as (snapshot, first):
+        product_ids = [p.id for p in snapshot.products]
         with server.driver() as driver:
-            clear(driver, CLEAR_DATA)
-            snapshot = load_synthetic(driver, db, tmp_path / "shop", n_products=300)
-            first = wait_for(
-                driver, db, dispatch.submit_retrain(settings, {"epochs": 2, "selection_windows": 0})
-            )
-            assert first.state == "succeeded", first.error
-            product_ids = [p.id for p in snapshot.products]
             job_id = dispatch.submit_product_refresh(settings, product_ids)
             part = wait_for(driver, db, job_id, until="refresh")
             assert part.done < len(product_ids), "the kill should land mid-refresh"
@@ -268,13 +285,10 @@ def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
             assert job.model_version == first.model_version
             after_crash = active_edges(driver, db)
             assert len(after_crash) == job.result["associated"]
-            assert driver.execute_query(DUPLICATE_EDGES).records == []
-            assert driver.execute_query(ORPHAN_EDGES).records == []
+            assert_no_duplicate_or_orphan_edges(driver)
             clean = wait_for(driver, db, dispatch.submit_product_refresh(settings, product_ids))
             assert clean.state == "succeeded", clean.error
             assert active_edges(driver, db) == after_crash
-    finally:
-        worker.stop()
 
 
 def test_redis_killed_mid_retrain_the_pipeline_goes_on_once_it_is_back(
@@ -287,17 +301,13 @@ def test_redis_killed_mid_retrain_the_pipeline_goes_on_once_it_is_back(
     redis_server.start(own)
     run = server.settings.model_copy(update={"broker_url": own.broker_url, "redis_port": own.redis_port})
     db = run.neo4j_database
-    worker = Worker(tmp_path / "worker.log", env={**server.env, **redis_env})
-    worker.start()
     try:
-        with server.driver() as driver:
-            clear(driver, CLEAR_DATA)
-            load_synthetic(driver, db, tmp_path / "shop")
-            options = {"epochs": 2, "selection_windows": 0}
-            first = wait_for(driver, db, dispatch.submit_retrain(run, options))
-            assert first.state == "succeeded", first.error
+        with (
+            first_version(server, run, tmp_path, env=redis_env) as (_, first),
+            server.driver() as driver,
+        ):
             before = active_edges(driver, db)
-            job_id = dispatch.submit_retrain(run, {**options, "force_activate": True})
+            job_id = dispatch.submit_retrain(run, {**QUICK, "force_activate": True})
             wait_for_step(driver, db, job_id, "train")
             kill_redis(own)
             killed = time.monotonic()
@@ -317,11 +327,8 @@ def test_redis_killed_mid_retrain_the_pipeline_goes_on_once_it_is_back(
             active = versions.active(driver, db)
             assert active is not None and active.id == job.model_version != first.model_version
             assert versions.count_edges(driver, db, active.id) == active.edges
-            assert driver.execute_query(DUPLICATE_EDGES).records == []
-            assert driver.execute_query(ORPHAN_EDGES).records == []
-            assert worker.process is not None and worker.process.poll() is None  # reconnected
+            assert_no_duplicate_or_orphan_edges(driver)
     finally:
-        worker.stop()
         redis_server.stop(own)
 
 
