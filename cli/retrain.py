@@ -17,7 +17,7 @@ from stores import dispatch, jobs
 from workers.pipeline import STEPS
 
 app = typer.Typer(help="Retrain the model through the workers.")
-job_app = typer.Typer(help="Background jobs: show, follow and list.", no_args_is_help=True)
+job_app = typer.Typer(help="Background jobs: show, follow, cancel and list.", no_args_is_help=True)
 
 
 class Encoder(StrEnum):
@@ -136,6 +136,35 @@ def show(
     if follow_:
         finish(follow(settings, job_id, timeout, quiet=as_json), as_json)
     elif as_json:
+        print_json(job)
+    else:
+        print_job(job)
+
+
+@job_app.command("cancel")
+@command
+def cancel(
+    job_id: str,
+    wait: bool = typer.Option(False, "--wait", help="block until the job has stopped"),
+    timeout: float = typer.Option(600, min=1, help="seconds --wait waits at most"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Stop a queued or running job cleanly: its worker ends it (failed, "cancelled by request") at
+    its next progress report or step; the active model version is untouched and the job's own
+    candidate version is marked failed (the next retrain prunes it)."""
+    settings = load_settings()
+    with session_driver(settings) as driver:
+        state = jobs.request_cancel(driver, settings.neo4j_database, job_id)
+    if not wait:
+        if as_json:
+            print_json({"job": job_id, "state": state, "cancel_requested": True})
+        else:
+            console.print(
+                f"cancellation of job {job_id} ({state}) requested; it stops at its next progress report"
+            )
+        return
+    job = follow(settings, job_id, timeout, quiet=as_json)
+    if as_json:
         print_json(job)
     else:
         print_job(job)

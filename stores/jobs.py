@@ -26,6 +26,7 @@ FINISH = cypher.query("jobs.finish")
 STEP_DONE = cypher.query("jobs.record_step")
 GET = cypher.query("jobs.by_ids")
 LIST = cypher.query("jobs.list")
+REQUEST_CANCEL = cypher.query("jobs.request_cancel")
 
 
 class JobState(StrEnum):
@@ -40,6 +41,10 @@ JOB_STATES = tuple(state.value for state in JobState)
 
 class JobConflictError(AffinityError):
     """A job of the same kind is already queued or running."""
+
+
+class JobCancelled(AffinityError):
+    """Someone asked the job to stop (:func:`request_cancel`); raised at its next progress report."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class JobInfo:
     created_at: str
     updated_at: str
     finished_at: str | None
+    cancel_requested: bool = False
 
     @classmethod
     def from_record(cls, job: dict[str, Any]) -> JobInfo:
@@ -76,6 +82,7 @@ class JobInfo:
             created_at=job["created_at"],
             updated_at=job["updated_at"],
             finished_at=job.get("finished_at"),
+            cancel_requested=bool(job.get("cancel_requested")),
         )
 
 
@@ -100,10 +107,24 @@ def create_job(
 
 def update(
     driver: neo4j.Driver, database: str, job_id: str, step: str, done: int, total: int, state: str = "running"
-) -> None:
-    driver.execute_query(
+) -> bool:
+    """Record progress; True when the job has been asked to stop."""
+    records = driver.execute_query(
         UPDATE, id=job_id, step=step, done=done, total=total, state=state, database_=database
-    )
+    ).records
+    return bool(records and records[0]["cancel_requested"])
+
+
+def request_cancel(driver: neo4j.Driver, database: str, job_id: str) -> str:
+    """Ask a queued or running job to stop; returns its state. ``AffinityError`` for an unknown job
+    or one that has already ended."""
+    records = driver.execute_query(REQUEST_CANCEL, id=job_id, database_=database).records
+    if not records:
+        raise AffinityError(f"unknown job {job_id!r}")
+    state = str(records[0]["state"])
+    if state not in (JobState.queued, JobState.running):
+        raise AffinityError(f"job {job_id} has already {state}; nothing to cancel")
+    return state
 
 
 def record_step(

@@ -86,7 +86,9 @@ class StepContext:
         return version_of(self.job_id)
 
     def progress(self, done: int, total: int) -> None:
-        jobs.update(self.driver, self.database, self.job_id, self.step, done, total)
+        """Report progress; raises :class:`~stores.jobs.JobCancelled` when the job was asked to stop."""
+        if jobs.update(self.driver, self.database, self.job_id, self.step, done, total):
+            raise jobs.JobCancelled(f"cancelled by request in step {self.step}")
 
     def save_json(self, name: str, payload: Any) -> None:
         (self.workdir / name).write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
@@ -112,18 +114,22 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
             log.warning("job %s is already %s; not running %s again", job_id, job.state, step)
             return {"skipped": f"job {job_id} is already {job.state}"}
         context = StepContext(settings, driver, job_id, step, options=job.options)
-        context.progress(0, 0)
-        if settings.environment is Environment.test and settings.test_pause_at_step == step:
-            log.warning("test hook: pausing job %s at the start of step %s", job_id, step)
-            time.sleep(TEST_PAUSE_S)  # until the fault test kills this worker
         started = time.perf_counter()
         try:
+            context.progress(0, 0)  # also where a job cancelled between steps stops
+            if settings.environment is Environment.test and settings.test_pause_at_step == step:
+                log.warning("test hook: pausing job %s at the start of step %s", job_id, step)
+                time.sleep(TEST_PAUSE_S)  # until the fault test kills this worker
             result = function(context) or {}
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
-            reason = f"{step}: {type(error).__name__}: {error}"
-            log.exception("job %s failed in step %s", job_id, step)
+            if isinstance(error, jobs.JobCancelled):
+                reason = str(error)
+                log.warning("job %s %s", job_id, reason)
+            else:
+                reason = f"{step}: {type(error).__name__}: {error}"
+                log.exception("job %s failed in step %s", job_id, step)
             jobs.finish(driver, settings.neo4j_database, job_id, "failed", error=reason[:2000])
             versions.mark(driver, settings.neo4j_database, context.version, "failed", reason[:500])
             raise

@@ -155,3 +155,41 @@ def test_the_default_retrain_path_end_to_end(
     assert version.metrics["source"] == "held-out gate window"
     assert len(active_edges(empty_graph, db)) == version.edges > 0
     assert len(active_recommended(empty_graph, db)) == job.result["write"]["recommendations"] > 0
+
+
+def test_a_job_cancelled_mid_train_stops_and_the_active_version_serves_on(
+    redis_running: Settings, empty_graph: neo4j.Driver, worker: Worker, tmp_path: Path
+) -> None:
+    db = redis_running.neo4j_database
+    load_synthetic(empty_graph, db, tmp_path / "data")
+    options = {"epochs": 3, "selection_windows": 0}
+    first = wait_for(empty_graph, db, dispatch.submit_retrain(redis_running, options))
+    assert first.state == "succeeded", first.error
+    before = active_edges(empty_graph, db)
+
+    job_id = dispatch.submit_retrain(redis_running, {"epochs": 40, "selection_windows": 0})
+    deadline = time.monotonic() + 300
+    while (job := jobs.get(empty_graph, db, job_id)) is None or not (job.step == "train" and job.done >= 1):
+        assert job is None or job.state != "failed", job.error
+        assert time.monotonic() < deadline, "the retrain did not reach its first epoch"
+        time.sleep(0.2)
+    cancelled = subprocess.run(
+        [sys.executable, "-m", "cli.main", "job", "cancel", job_id, "--wait", "--json"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert cancelled.returncode == 0, cancelled.stderr
+    ended = json.loads(cancelled.stdout)
+    assert (ended["state"], ended["step"]) == ("failed", "train")
+    assert ended["error"] == "cancelled by request in step train"
+    assert ended["done"] < 40  # stopped at a progress report, not after the last epoch
+    active = versions.active(empty_graph, db)
+    assert active is not None and active.id == first.model_version
+    assert active_edges(empty_graph, db) == before
+    assert {v.id: v.status for v in versions.list_versions(empty_graph, db)}[f"v-{job_id}"] == "failed"
+    # a job that has ended cannot be cancelled, and holds no lock: nothing is queued or running
+    assert [j.id for j in jobs.list_jobs(empty_graph, db) if j.state in ("queued", "running")] == []
+    again = subprocess.run(
+        [sys.executable, "-m", "cli.main", "job", "cancel", job_id],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert again.returncode == 1 and "already failed" in again.stderr

@@ -18,17 +18,15 @@ def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
 
     settings = get_settings()
     driver = connect(settings, wait_s=10)
+
+    def progress(done: int, total: int) -> None:
+        if jobs.update(driver, settings.neo4j_database, job_id, "refresh", done, total):
+            raise jobs.JobCancelled("cancelled by request in step refresh")
+
     try:
-        jobs.update(driver, settings.neo4j_database, job_id, "refresh", 0, len(product_ids))
         try:
-            result = refresh(
-                driver,
-                settings,
-                product_ids,
-                lambda done, total: jobs.update(
-                    driver, settings.neo4j_database, job_id, "refresh", done, total
-                ),
-            )
+            progress(0, len(product_ids))
+            result = refresh(driver, settings, product_ids, progress)
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
