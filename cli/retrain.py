@@ -107,12 +107,16 @@ def retrain(
     finish(follow(settings, job_id, timeout, quiet=as_json), as_json)
 
 
-def finish(job: jobs.JobInfo, as_json: bool) -> None:
-    """Print the ended job; exit 1 when it failed."""
+def show_job(job: jobs.JobInfo, as_json: bool) -> None:
     if as_json:
         print_json(job)
     else:
         print_job(job)
+
+
+def finish(job: jobs.JobInfo, as_json: bool) -> None:
+    """Print the ended job; exit 1 when it failed."""
+    show_job(job, as_json)
     if job.state != "succeeded":
         raise typer.Exit(code=1)
 
@@ -135,10 +139,8 @@ def show(
         raise AffinityError(f"unknown job {job_id!r}")
     if follow_:
         finish(follow(settings, job_id, timeout, quiet=as_json), as_json)
-    elif as_json:
-        print_json(job)
     else:
-        print_job(job)
+        show_job(job, as_json)
 
 
 @job_app.command("cancel")
@@ -163,11 +165,7 @@ def cancel(
                 f"cancellation of job {job_id} ({state}) requested; it stops at its next progress report"
             )
         return
-    job = follow(settings, job_id, timeout, quiet=as_json)
-    if as_json:
-        print_json(job)
-    else:
-        print_job(job)
+    show_job(follow(settings, job_id, timeout, quiet=as_json), as_json)  # failed, as asked: exit 0
 
 
 @job_app.command("list")

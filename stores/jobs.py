@@ -115,6 +115,15 @@ def update(
     return bool(records and records[0]["cancel_requested"])
 
 
+def report_progress(
+    driver: neo4j.Driver, database: str, job_id: str, step: str, done: int, total: int
+) -> None:
+    """Record a running job's progress in ``step``; raises :class:`JobCancelled` when the job has been
+    asked to stop, so every long job honours a cancellation at the same place."""
+    if update(driver, database, job_id, step, done, total):
+        raise JobCancelled(f"cancelled by request in step {step}")
+
+
 def request_cancel(driver: neo4j.Driver, database: str, job_id: str) -> str:
     """Ask a queued or running job to stop; returns its state. ``AffinityError`` for an unknown job
     or one that has already ended."""

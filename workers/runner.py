@@ -87,8 +87,7 @@ class StepContext:
 
     def progress(self, done: int, total: int) -> None:
         """Report progress; raises :class:`~stores.jobs.JobCancelled` when the job was asked to stop."""
-        if jobs.update(self.driver, self.database, self.job_id, self.step, done, total):
-            raise jobs.JobCancelled(f"cancelled by request in step {self.step}")
+        jobs.report_progress(self.driver, self.database, self.job_id, self.step, done, total)
 
     def save_json(self, name: str, payload: Any) -> None:
         (self.workdir / name).write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))

@@ -20,8 +20,7 @@ def refresh_products(job_id: str, product_ids: list[str]) -> dict[str, Any]:
     driver = connect(settings, wait_s=10)
 
     def progress(done: int, total: int) -> None:
-        if jobs.update(driver, settings.neo4j_database, job_id, "refresh", done, total):
-            raise jobs.JobCancelled("cancelled by request in step refresh")
+        jobs.report_progress(driver, settings.neo4j_database, job_id, "refresh", done, total)
 
     try:
         try:
