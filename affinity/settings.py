@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # /metrics: when set, a scrape needs `Authorization: Bearer <key>` (Prometheus' bearer token); in
     # production /metrics answers only then.
     metrics_key: SecretStr | None = None
+    # A worker serves its metrics (tasks, queues, jobs: workers/metrics.py) on this port; 0: none.
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
     # Schema introspection: on unless production (where it is off unless set).
     introspection: bool | None = None
 
@@ -195,6 +198,11 @@ class Settings(BaseSettings):
     def neo4j_lib_cache(self) -> Path:
         """Jars are shared by every local server (tests use their own home, not their own jars)."""
         return PROJECT_ROOT / "var" / "neo4j-lib"
+
+    @property
+    def metrics_dir(self) -> Path:
+        """Where the processes of one API or worker write their metrics, summed when scraped."""
+        return self.data_dir / "metrics"
 
     @property
     def redis_dir(self) -> Path:

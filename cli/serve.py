@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from affinity.db import connect
+from affinity.prometheus import use_multiprocess_dir
 from affinity.settings import Environment
 from cli.common import command, console, load_settings
 
@@ -30,6 +31,8 @@ def serve(
     workers = workers or settings.api_workers
     # Fail with one clear line now, rather than in every worker's start-up.
     connect(settings, wait_s=settings.neo4j_startup_wait_s).close()
+    # One scrape of /metrics sums every worker process, whichever of them answers it.
+    use_multiprocess_dir(settings.metrics_dir / f"api-{port}")
 
     import uvicorn
 

@@ -6,6 +6,7 @@ import os
 
 import typer
 
+from affinity.prometheus import use_multiprocess_dir
 from cli.common import command, load_settings
 
 app = typer.Typer(help="Celery workers.")
@@ -24,6 +25,9 @@ def worker(
         # Lower priority for the worker and the pool processes it forks (they inherit it), so a
         # retrain yields the CPU to the API and Neo4j on a shared machine.
         os.nice(settings.worker_nice)
+    if settings.worker_metrics_port:
+        # The pool processes run the tasks: one scrape of the main process sums them all.
+        use_multiprocess_dir(settings.metrics_dir / f"worker-{settings.worker_metrics_port}")
     from workers.app import app as celery_app
 
     celery_app.worker_main(

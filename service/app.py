@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import neo4j
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -29,6 +30,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.ides import GraphQL_IDE
 
 import cypher
+from affinity.prometheus import render
 from affinity.settings import Environment, Settings, get_settings
 from graph_schema.migrations import AppliedMigration, discover
 from graph_schema.status import SchemaStatus
@@ -38,7 +40,7 @@ from service.db import connect_async
 from service.embedding import LocalTextEncoder, TextEncoder
 from service.limits import BodySizeLimit, parse_request_json
 from service.logs import configure_logging
-from service.metrics import CONTENT_TYPE_LATEST, HTTP_REQUESTS, render
+from service.metrics import HTTP_REQUESTS
 from service.query_runner import Graph
 from service.rate_limit import rate_limiter_for
 from service.schema import build_schema

@@ -9,8 +9,8 @@
 - ``affinity_api_rate_limiter_unavailable_total``: rate-limit checks let through without Redis
 
 Operation names come from clients, so they are sanitised and capped (:func:`operation_label`) to
-keep label cardinality bounded. With ``api_workers > 1`` each worker process has its own registry;
-scrape each worker or set ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client multiprocess mode).
+keep label cardinality bounded. ``affinity serve`` runs prometheus-client in multiprocess mode, so
+one scrape sums every uvicorn worker (affinity/prometheus.py).
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ import re
 import time
 from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
 
 __all__ = [
-    "CONTENT_TYPE_LATEST",
     "ERRORS",
     "HTTP_REQUESTS",
     "NEO4J_SECONDS",
@@ -33,7 +32,6 @@ __all__ = [
     "REQUEST_SECONDS",
     "MetricsExtension",
     "operation_label",
-    "render",
 ]
 
 _BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -68,10 +66,6 @@ def operation_label(name: str | None) -> str:
             return "other"
         _seen_operations.add(name)
     return name
-
-
-def render() -> bytes:
-    return generate_latest()
 
 
 class MetricsExtension(SchemaExtension):

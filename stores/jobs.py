@@ -27,6 +27,7 @@ STEP_DONE = cypher.query("jobs.record_step")
 GET = cypher.query("jobs.by_ids")
 LIST = cypher.query("jobs.list")
 REQUEST_CANCEL = cypher.query("jobs.request_cancel")
+SUMMARY = cypher.query("jobs.summary")
 
 
 class JobState(StrEnum):
@@ -185,3 +186,25 @@ def list_jobs(
         LIST, state=state, first=limit, database_=database, routing_=neo4j.RoutingControl.READ
     ).records
     return [JobInfo.from_record(r["job"]) for r in records]
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """What an operator alerts on: jobs by (kind, state), the active version, the last retrains."""
+
+    job_counts: dict[tuple[str, str], int]
+    active_version: str | None
+    activated_at: float | None  # epoch seconds
+    last_retrain_succeeded: float | None
+    last_retrain_failed: float | None
+
+
+def summary(driver: neo4j.Driver, database: str) -> JobSummary:
+    record = driver.execute_query(SUMMARY, database_=database, routing_=neo4j.RoutingControl.READ).records[0]
+    return JobSummary(
+        job_counts={(c["kind"], c["state"]): int(c["jobs"]) for c in record["job_counts"]},
+        active_version=record["active_version"],
+        activated_at=record["activated_at"],
+        last_retrain_succeeded=record["last_succeeded"],
+        last_retrain_failed=record["last_failed"],
+    )

@@ -54,7 +54,12 @@ def create_celery(settings: Settings) -> Celery:
         # A step that ends while Redis is down keeps retrying to enqueue the next step (Celery's
         # default gives up after about a second, and the job would then hang until it goes stale).
         task_publish_retry_policy=publish_retry_policy(settings.broker_outage_tolerance_s),
-        imports=["workers.tasks.health", "workers.tasks.retrain", "workers.tasks.refresh"],
+        imports=[
+            "workers.metrics",
+            "workers.tasks.health",
+            "workers.tasks.retrain",
+            "workers.tasks.refresh",
+        ],
     )
     return celery
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import neo4j
 import pytest
 
@@ -24,14 +25,15 @@ from affinity.settings import Settings
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, active_recommended, load_synthetic
-from tests.servers import Worker, wait_for
+from tests.prometheus_text import sample
+from tests.servers import Worker, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Worker]:
-    w = Worker(tmp_path / "worker.log")
+    w = Worker(tmp_path / "worker.log", env={"AFFINITY_WORKER_METRICS_PORT": str(free_port())})
     w.start()
     yield w
     w.stop()
@@ -193,3 +195,21 @@ def test_a_job_cancelled_mid_train_stops_and_the_active_version_serves_on(
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert again.returncode == 1 and "already failed" in again.stderr
+
+    # The worker's metrics: its tasks (summed over its pool processes), the queues and the jobs.
+    port = worker.env["AFFINITY_WORKER_METRICS_PORT"]
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    train = {"task": "affinity.gpu.train"}
+    assert (
+        sample(text, "affinity_worker_task_seconds_count", train) == 2
+    )  # the first retrain's, then this one's
+    assert sample(text, "affinity_worker_tasks_total", {**train, "outcome": "succeeded"}) == 1
+    assert sample(text, "affinity_jobs", {"kind": "retrain", "state": "succeeded"}) == 1
+    assert sample(text, "affinity_jobs", {"kind": "retrain", "state": "failed"}) == 1
+    assert sample(text, "affinity_active_model_version", {"version": active.id}) == 1
+    succeeded = sample(text, "affinity_last_successful_retrain_timestamp_seconds")
+    failed = sample(text, "affinity_last_failed_retrain_timestamp_seconds")
+    assert succeeded is not None and failed is not None and 0 < succeeded < failed
+    assert sample(text, "affinity_queue_messages", {"queue": "gpu"}) == 0
+    assert sample(text, "affinity_metrics_source_up", {"source": "neo4j"}) == 1
+    assert sample(text, "affinity_metrics_source_up", {"source": "redis"}) == 1
