@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     write_batch_size: int = 1000
     write_pause_ratio: float = 0.5
     keep_versions: int = 3
+    # Scheduled retrains (`affinity scheduler`, stores/retrain_policy.py): when the last successful
+    # retrain is this old, or after this many new orders (0: that condition is off; both 0: the
+    # scheduler starts nothing). A failed retrain is tried again no sooner than the third setting.
+    retrain_every_s: float = Field(default=0.0, ge=0)
+    retrain_after_new_orders: int = Field(default=0, ge=0)
+    retrain_retry_failed_after_s: float = Field(default=3600.0, ge=0)
+    scheduler_check_interval_s: float = Field(default=60.0, gt=0)
     job_stale_after_s: int = 900
     device: str = "auto"
     seed: int = 7

@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import typer
 
-from cli import broker, db, ingest, model_versions, offline_eval, retrain, serve, worker
+from cli import broker, db, ingest, model_versions, offline_eval, retrain, scheduler, serve, worker
 
 app = typer.Typer(
     name="affinity",
@@ -34,6 +34,7 @@ def main(
 app.add_typer(db.app, name="db")
 app.add_typer(broker.app, name="broker")
 app.add_typer(worker.app, name="worker")
+app.add_typer(scheduler.app, name="scheduler")
 app.add_typer(serve.app, name="serve")
 app.add_typer(retrain.app, name="retrain")
 app.add_typer(retrain.job_app, name="job")

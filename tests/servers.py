@@ -79,8 +79,10 @@ def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: flo
         time.sleep(0.3)
 
 
-class Worker:
-    """``affinity worker`` on both queues as a subprocess in its own process group (killed whole)."""
+class _Process:
+    """An ``affinity`` command as a subprocess in its own process group (killed whole), logging to a file."""
+
+    args: tuple[str, ...] = ()
 
     def __init__(self, log: Path, env: Mapping[str, str] | None = None) -> None:
         self.log = log
@@ -90,13 +92,13 @@ class Worker:
     def start(self, extra_env: Mapping[str, str] | None = None) -> None:
         handle = self.log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker", "--queues", "gpu,io", "--loglevel", "info"],
+            [sys.executable, "-m", "cli.main", *self.args],
             stdout=handle, stderr=subprocess.STDOUT, env={**self.env, **(extra_env or {})},
             start_new_session=True,
         )  # fmt: skip
 
     def kill(self) -> None:
-        """SIGKILL the worker and its pool processes: no clean-up, no acknowledgement."""
+        """SIGKILL the process and its children: no clean-up, no acknowledgement."""
         assert self.process is not None
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
@@ -109,6 +111,18 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
+
+
+class Worker(_Process):
+    """``affinity worker`` on both queues."""
+
+    args = ("worker", "--queues", "gpu,io", "--loglevel", "info")
+
+
+class Scheduler(_Process):
+    """``affinity scheduler`` (Celery beat)."""
+
+    args = ("scheduler",)
 
 
 def wait_for(

@@ -14,6 +14,8 @@ from affinity.settings import Settings, get_settings
 from stores.dispatch import sending_config
 from workers.queues import Queue
 
+CONSIDER_RETRAIN_TASK = "affinity.io.consider_retrain"
+
 
 def result_backend_for(settings: Settings) -> str:
     if settings.result_backend:
@@ -59,7 +61,17 @@ def create_celery(settings: Settings) -> Celery:
             "workers.tasks.health",
             "workers.tasks.retrain",
             "workers.tasks.refresh",
+            "workers.tasks.schedule",
         ],
+        # `affinity scheduler` (Celery beat) asks a worker whether a retrain is due; a check that
+        # waited longer than one interval for a worker is dropped, not piled up.
+        beat_schedule={
+            "consider-retrain": {
+                "task": CONSIDER_RETRAIN_TASK,
+                "schedule": settings.scheduler_check_interval_s,
+                "options": {"expires": settings.scheduler_check_interval_s},
+            }
+        },
     )
     return celery
 

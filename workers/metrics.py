@@ -7,6 +7,7 @@ Counted where the tasks run:
 - ``affinity_worker_tasks_total{task,outcome}``: task runs by how they ended (succeeded, failed,
   retried). A retrain's steps are tasks named ``affinity.<queue>.<step>``.
 - ``affinity_worker_task_seconds{task}``: how long each run took; for a step task, the step's time.
+- ``affinity_scheduler_decisions_total{decision}``: the scheduler's checks, started or not_started.
 
 Read from Redis and Neo4j at each scrape (every worker reports the same values; alert on ``max``):
 
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 _BUCKETS = (0.05, 0.25, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 TASKS = Counter("affinity_worker_tasks", "Task runs by how they ended", ["task", "outcome"])
+RETRAIN_DECISIONS = Counter(
+    "affinity_scheduler_decisions", "The scheduler's checks by outcome (started, not_started)", ["decision"]
+)
 TASK_SECONDS = Histogram("affinity_worker_task_seconds", "Task run time", ["task"], buckets=_BUCKETS)
 
 # Celery's end states, as the outcomes counted

@@ -1,5 +1,6 @@
 // Register a job unless one of the same kind is queued or running. The lock node serialises
-// concurrent submitters, so two retrains triggered at once cannot both pass the check.
+// concurrent submitters, so two retrains triggered at once cannot both pass the check. The job keeps
+// the number of orders at its start: the scheduler counts new orders from there (stores/retrain_policy).
 MERGE (lock:JobLock {kind: $kind})
 SET lock.touched_at = datetime()
 WITH lock
@@ -22,6 +23,7 @@ WHERE busy.state IN ['queued', 'running'] AND $exclusive
 WITH lock, collect(busy.id)[0] AS busy_id
 FOREACH (_ IN CASE WHEN busy_id IS NULL THEN [1] ELSE [] END |
   CREATE (:Job {id: $id, kind: $kind, state: 'queued', step: 'queued', done: 0, total: 0,
-                options: $options, created_at: datetime(), updated_at: datetime()})
+                options: $options, created_at: datetime(), updated_at: datetime(),
+                orders_at_start: COUNT { (:Order) }})
 )
 RETURN busy_id

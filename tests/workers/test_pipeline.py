@@ -26,7 +26,7 @@ from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, active_recommended, load_synthetic
 from tests.prometheus_text import sample
-from tests.servers import Worker, free_port, wait_for
+from tests.servers import Scheduler, Worker, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -141,14 +141,38 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     assert all(t != "NEW-1" for _, t, _ in mine)
 
 
-def test_the_default_retrain_path_end_to_end(
-    redis_running: Settings, empty_graph: neo4j.Driver, worker: Worker, tmp_path: Path
+def test_the_scheduler_starts_exactly_one_default_retrain(
+    redis_running: Settings, empty_graph: neo4j.Driver, tmp_path: Path
 ) -> None:
-    # No options: the epochs cap, the selection windows in their background process, the gate window
-    # and the customer model, as `affinity retrain` runs them on a shop's data.
+    """`affinity scheduler` starts one retrain when its policy holds (here: one new order), whatever
+    the number of checks meanwhile or a restart of the scheduler. That retrain runs with no options:
+    the epochs cap, the selection windows in their background process, the gate window and the
+    customer model, as a shop's retrain runs."""
     db = redis_running.neo4j_database
     load_synthetic(empty_graph, db, tmp_path / "data", n_products=120, n_baskets=1200)
-    job = wait_for(empty_graph, db, dispatch.submit_retrain(redis_running, {}), timeout=900)
+    policy = {"AFFINITY_RETRAIN_AFTER_NEW_ORDERS": "1", "AFFINITY_SCHEDULER_CHECK_INTERVAL_S": "2"}
+    worker = Worker(tmp_path / "worker.log", env=policy)  # the worker decides: the policy is its setting
+    worker.start()
+    scheduler = Scheduler(tmp_path / "scheduler.log", env=policy)
+    try:
+        scheduler.start()
+        deadline = time.monotonic() + 120
+        while not (started := jobs.list_jobs(empty_graph, db)):
+            assert time.monotonic() < deadline, "the scheduler started no retrain"
+            time.sleep(0.5)
+        job = wait_for(empty_graph, db, started[0].id, timeout=900)
+        scheduler.stop()  # a restarted scheduler decides from the graph: nothing new, nothing due
+        scheduler.start()
+        time.sleep(8)  # several checks
+    finally:
+        scheduler.stop()
+        worker.stop()
+    assert [(j.kind, j.id) for j in jobs.list_jobs(empty_graph, db)] == [("retrain", job.id)]
+    log = (tmp_path / "worker.log").read_text()
+    assert f"scheduler: started {job.id} retrain: 1200 new orders" in log
+    assert "already queued or running" in log  # the checks while it ran
+    assert "not due: 0 new orders since the last successful retrain of 1" in log
+
     assert job.state == "succeeded", job.error
     timings = job.result["train"]["timings"]
     assert timings["selection"] > 0 and "selection_wait" in timings  # chosen beside the main fit
