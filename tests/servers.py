@@ -114,9 +114,15 @@ class _Process:
 
 
 class Worker(_Process):
-    """``affinity worker`` on both queues."""
+    """``affinity worker`` on ``queues`` (both by default); ``ml=False`` runs it as in the io
+    worker's image, where importing torch or any of the ML stack fails (tests/no_ml)."""
 
-    args = ("worker", "--queues", "gpu,io", "--loglevel", "info")
+    def __init__(
+        self, log: Path, env: Mapping[str, str] | None = None, queues: str = "gpu,io", ml: bool = True
+    ) -> None:
+        no_ml = {} if ml else {"PYTHONPATH": str(Path(__file__).parent / "no_ml")}
+        super().__init__(log, {**(env or {}), **no_ml})
+        self.args = ("worker", "--queues", queues, "--loglevel", "info")
 
 
 class Scheduler(_Process):

@@ -7,14 +7,18 @@ re-embed (only those whose text hash changed).
 
 Artefacts (``model_dir/<version>/``): ``snapshot.pkl``, ``embeddings.npy``, the trained model
 (``model.pt``, ``meta.json``), ``gate.json``, the customer model's stored recommendations and numbers
-(``customers.npz``, ``customers.json``), ``metrics.json``.
+(``customers.npz``, ``customers.json``), ``metrics.json``, the scored edges (``associations.npz``).
+
+The steps on the io queue (observe, export, write, activate, prune) never import torch: every model
+computation happens on the gpu queue, whose ``evaluate`` step leaves the scored edges for ``write``,
+so the io worker's image carries no ML stack.
 """
 
 from __future__ import annotations
 
 import pickle
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 import numpy as np
@@ -22,10 +26,11 @@ import numpy as np
 import cypher
 from graph_schema import EMBEDDING_DIMENSIONS
 from stores import versions
-from training.embedding import TextEmbedder, stale_products
 from training.snapshot import CatalogueSnapshot, from_neo4j
-from training.split import TimeSplit
 from workers.runner import StepContext, artefact_dir
+
+if TYPE_CHECKING:
+    from training.split import TimeSplit
 
 EXPORT_EMBEDDINGS = cypher.query("embedding.stored_embeddings")
 WRITE_EMBEDDINGS = cypher.query("embedding.write_embeddings")
@@ -36,6 +41,8 @@ METRICS_FILE = "metrics.json"
 GATE_FILE = "gate.json"
 CUSTOMERS_FILE = "customers.npz"
 CUSTOMER_MODEL_FILE = "customers.json"
+ASSOCIATIONS_FILE = "associations.npz"
+_ASSOCIATION_COLUMNS = ("source", "target", "score", "raw_score", "rank", "kind")
 
 #: Retrain options that override the training parameters (`selection_windows: 0` skips choosing the
 #: residual ranker's weight on rolling windows: a much faster, rougher retrain).
@@ -93,6 +100,8 @@ def export(ctx: StepContext) -> dict[str, Any]:
 
 def embed(ctx: StepContext) -> dict[str, Any]:
     """Embed the products whose text changed, store them, and save the whole matrix for training."""
+    from training.embedding import TextEmbedder, stale_products
+
     snapshot = load_snapshot(ctx)
     stored = stored_embeddings(ctx)
     model = ctx.settings.text_model
@@ -143,7 +152,7 @@ def _retrain_split(snapshot: CatalogueSnapshot, params: Any) -> tuple[TimeSplit 
     """The split with the newest ``gate_days`` held out, or ``(None, why)`` when the history is too
     short to hold a window out (``fit`` then validates on its last weeks and the gate compares
     validation numbers)."""
-    from training.split import make_split
+    from training.split import TimeSplit, make_split
 
     if params.gate_days <= 0:
         return None, "gate_days is 0: no held-out window"
@@ -269,18 +278,33 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
         metrics["calibration"] = {"source": model.calibration.source, "pairs": sum(model.calibration.pairs)}
     ctx.save_json(METRICS_FILE, metrics)
     versions.set_metrics(ctx.driver, ctx.database, ctx.version, metrics)
-    ctx.progress(1, 1)
-    return {"metrics": {key: metrics[key] for key in ("overall", "source") if key in metrics}}
+    edges = _save_associations(ctx, model)
+    return {"metrics": {key: metrics[key] for key in ("overall", "source") if key in metrics}, "edges": edges}
+
+
+def _save_associations(ctx: StepContext, model: Any) -> int:
+    """Score every product's complements and substitutes for the write step (``associations.npz``)."""
+    from training.scoring import score_all
+
+    phases = {"score complements": 0, "score substitutes": 1}  # each counts up to the product count
+
+    def progress(phase: str, done: int, total: int) -> None:
+        ctx.progress(phases.get(phase, 0) * total + done, 2 * total)
+
+    scored = score_all(model, ctx.settings.top_k, progress=progress)
+    rows = [row.as_dict() for block in scored for row in block]
+    columns: dict[str, Any] = {name: np.array([row[name] for row in rows]) for name in _ASSOCIATION_COLUMNS}
+    np.savez(ctx.workdir / ASSOCIATIONS_FILE, **columns)
+    return len(rows)
 
 
 def write(ctx: StepContext) -> dict[str, Any]:
-    from training.artifact import TrainedModel
-    from training.scoring import score_all
-
-    model = TrainedModel.load(ctx.workdir)
-    k = ctx.settings.top_k
-    total = 2 * k * len(model.product_ids)
-
+    """Write the scored edges and the customers' recommendations under the version (no model here)."""
+    path = ctx.workdir / ASSOCIATIONS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the evaluate step writes it; re-run the retrain")
+    scored = np.load(path, allow_pickle=False)
+    total = len(scored["source"])
     stored = (
         np.load(ctx.workdir / CUSTOMERS_FILE, allow_pickle=False)
         if (ctx.workdir / CUSTOMERS_FILE).exists()
@@ -289,9 +313,16 @@ def write(ctx: StepContext) -> dict[str, Any]:
     total += len(stored["customer"]) if stored is not None else 0
 
     def rows() -> Any:
-        for block in score_all(model, k):
-            for row in block:
-                yield row.as_dict()
+        columns = [scored[name] for name in _ASSOCIATION_COLUMNS]
+        for source, target, score, raw_score, rank, kind in zip(*columns, strict=True):
+            yield {
+                "source": str(source),
+                "target": str(target),
+                "score": float(score),
+                "raw_score": float(raw_score),
+                "rank": int(rank),
+                "kind": str(kind),
+            }
 
     def recommended() -> Any:
         if stored is None:

@@ -4,8 +4,9 @@ The first test is one scenario, in order, because each part needs the state the 
 a first retrain activates a version; a second one is killed mid-write and the first keeps
 serving; a re-run activates a new version and prunes the half-written one; rollback restores the
 first version's edges exactly; a product added afterwards gets associations without a retrain.
-Those retrains are quick ones (3 epochs, no selection windows); the second test runs the default
-retrain, every option as shipped, on a small shop.
+Its io queue runs in a worker without the ML stack, as the io worker's image does. Those retrains
+are quick ones (3 epochs, no selection windows); the scheduler's test runs the default retrain,
+every option as shipped, on a small shop.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
+def io_worker_without_ml(tmp_path: Path) -> Iterator[Worker]:
+    """The io queue's worker as in its image, without torch or any of the ML stack, beside a gpu worker."""
+    gpu = Worker(tmp_path / "gpu-worker.log", queues="gpu")
+    io = Worker(tmp_path / "io-worker.log", queues="io", ml=False)
+    gpu.start()
+    io.start()
+    yield io
+    io.stop()
+    gpu.stop()
+
+
+@pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Worker]:
     w = Worker(tmp_path / "worker.log", env={"AFFINITY_WORKER_METRICS_PORT": str(free_port())})
     w.start()
@@ -40,8 +53,9 @@ def worker(tmp_path: Path) -> Iterator[Worker]:
 
 
 def test_retrain_crash_rerun_rollback_and_incremental(
-    redis_running: Settings, empty_graph: neo4j.Driver, worker: Worker, tmp_path: Path
+    redis_running: Settings, empty_graph: neo4j.Driver, io_worker_without_ml: Worker, tmp_path: Path
 ) -> None:
+    worker = io_worker_without_ml  # the io worker is the one killed mid-write
     settings = redis_running.model_copy(update={"job_stale_after_s": 5})
     db = settings.neo4j_database
     load_synthetic(empty_graph, db, tmp_path / "data")
