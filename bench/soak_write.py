@@ -1,6 +1,6 @@
 """The retrain's write step alone, for ``bench/soak.py --write-only``: the active version's artefacts
-written again under a scratch version by the pipeline's own step function (scoring, batching and
-pacing as in a retrain), then removed.
+written again under a scratch version by the pipeline's own step function (batching and pacing as in
+a retrain; the scoring is the evaluate step's, done before the replay starts), then removed.
 
 Runs in its own process, as the worker's step does, with the soak's ``AFFINITY_*`` variables. Prints
 ``ready <seconds>`` once it is where a worker stands when its write step starts (modules imported,
@@ -19,13 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import training.artifact  # noqa: E402  (the step imports these; a worker has them loaded)
-import training.scoring  # noqa: E402, F401
+import training.artifact  # noqa: E402
 from affinity.db import connect  # noqa: E402
 from affinity.settings import get_settings  # noqa: E402
 from stores import versions  # noqa: E402
 from workers.runner import StepContext, artefact_dir  # noqa: E402
-from workers.steps import write  # noqa: E402
+from workers.steps import ASSOCIATIONS_FILE, save_associations, write  # noqa: E402
 
 REPLAY_JOB = "soak-write-replay"
 
@@ -42,6 +41,8 @@ def main() -> None:
         replay = artefact_dir(settings, context.version)
         shutil.rmtree(replay, ignore_errors=True)
         shutil.copytree(artefact_dir(settings, active.id), replay)
+        if not (replay / ASSOCIATIONS_FILE).exists():  # a version trained before the scoring moved
+            save_associations(context, training.artifact.TrainedModel.load(replay))
         print(f"ready {time.perf_counter() - started:.1f}", flush=True)
         started = time.perf_counter()
         result = write(context)

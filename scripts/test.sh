@@ -9,6 +9,8 @@ echo "[test] browser check prerequisites (Chromium from apt, GraphiQL assets and
 # (saying why) instead of being skipped.
 export AFFINITY_REQUIRE_BROWSER=1
 tests/browser/setup.sh || echo "[test] error: the browser check's prerequisites could not be installed; tests/browser will fail"
+echo "[test] deployment check tools (docker-compose and promtool from apt)"
+tests/deploy/setup.sh || echo "[test] error: the deployment checks' tools could not be installed; tests/deploy will fail"
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -278,11 +278,11 @@ def evaluate(ctx: StepContext) -> dict[str, Any]:
         metrics["calibration"] = {"source": model.calibration.source, "pairs": sum(model.calibration.pairs)}
     ctx.save_json(METRICS_FILE, metrics)
     versions.set_metrics(ctx.driver, ctx.database, ctx.version, metrics)
-    edges = _save_associations(ctx, model)
+    edges = save_associations(ctx, model)
     return {"metrics": {key: metrics[key] for key in ("overall", "source") if key in metrics}, "edges": edges}
 
 
-def _save_associations(ctx: StepContext, model: Any) -> int:
+def save_associations(ctx: StepContext, model: Any) -> int:
     """Score every product's complements and substitutes for the write step (``associations.npz``)."""
     from training.scoring import score_all
 
