@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything Affinity needs on a fresh machine; safe to run again (each step is skipped when done).
 #   - checks Python 3.11+, Java 17+ and Maven (or says what to install)
-#   - creates .venv and installs the project with all extras, the multilingual text model's included
-#     (reinstalls only when pyproject.toml changes)
+#   - creates .venv and installs exactly the pinned, hash-checked packages of requirements/dev.lock
+#     (every extra, the multilingual text model's included; scripts/lock.sh updates it), then the
+#     project itself; reinstalls only when pyproject.toml or the lock changes
 #   - installs redis-server with apt when missing and running as root
 #   - fetches the Neo4j 5.26 jars from Maven Central into var/neo4j-lib (once)
 set -euo pipefail
@@ -22,11 +23,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.affinity-installed
-want=$(sha256sum pyproject.toml | cut -c1-16)
+want=$(cat pyproject.toml requirements/dev.lock | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing Python packages (torch is large: the first run downloads about 3.5 GB)"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[api,ml,workers,multilingual,dev]"
+  .venv/bin/pip install -q --require-hashes -r requirements/dev.lock
+  .venv/bin/pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 else
   say "Python packages up to date"

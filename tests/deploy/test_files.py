@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from affinity.settings import PROJECT_ROOT, Settings
+from tests.deploy.locks import locked
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -69,12 +70,13 @@ def test_gpu_worker_reserves_an_nvidia_device_and_consumes_the_gpu_queue() -> No
 
 def test_only_the_images_that_learn_or_embed_carry_the_ml_stack() -> None:
     services = load_compose()["services"]
-    default = re.search(r"^ARG EXTRAS=(\S+)$", (PROJECT_ROOT / "Dockerfile").read_text(), re.MULTILINE)
-    assert default is not None and "ml" in default.group(1).split(",")
+    default = re.search(r"^ARG LOCK=(\S+)$", (PROJECT_ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert default is not None and locked(PROJECT_ROOT / default.group(1))["torch"]
     for name in ("api", "worker-gpu"):  # the API embeds similarProducts(text:) queries itself
         assert "args" not in services[name]["build"], name
     for name in ("worker-io", "scheduler"):
-        assert services[name]["build"]["args"]["EXTRAS"] == "workers", name
+        lock = locked(PROJECT_ROOT / services[name]["build"]["args"]["LOCK"])
+        assert "celery" in lock and not {"torch", "transformers", "torch-geometric"} & set(lock), name
 
 
 SECRETS = {
