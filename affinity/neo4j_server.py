@@ -238,3 +238,54 @@ def stop(settings: Settings, timeout_s: float = 30.0) -> bool:
         os.kill(pid, signal.SIGKILL)
     paths.pid_file.unlink(missing_ok=True)
     return True
+
+
+def _admin(settings: Settings, *args: str) -> str:
+    """Run ``neo4j-admin`` on the local server's home; its output, or ConfigurationError naming why."""
+    paths = paths_for(settings)
+    java = _require("java", "install Java 17+ (Debian: `apt-get install openjdk-17-jre-headless`)")
+    ensure_jars(paths)
+    write_config(settings, paths)
+    env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
+    result = subprocess.run(
+        [java, "-cp", f"{paths.lib}/*", ADMIN_CLASS, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-3:]
+        raise ConfigurationError(f"neo4j-admin {' '.join(args[:2])} failed: {' | '.join(detail)}")
+    return result.stdout
+
+
+def _require_stopped(settings: Settings, what: str) -> None:
+    if read_pid(paths_for(settings)) is not None:
+        raise ConfigurationError(
+            f"the local Neo4j is running: Neo4j Community {what} only a stopped database; "
+            "run `affinity db stop` first (and `affinity db start` after)"
+        )
+
+
+def dump(settings: Settings, to_dir: Path) -> Path:
+    """``neo4j-admin database dump`` of the stopped local server's database into ``to_dir``."""
+    _require_stopped(settings, "dumps")
+    to_dir.mkdir(parents=True, exist_ok=True)
+    database = settings.neo4j_database
+    _admin(settings, "database", "dump", database, f"--to-path={to_dir}", "--overwrite-destination=true")
+    return to_dir / f"{database}.dump"
+
+
+def load(settings: Settings, from_dir: Path) -> Path:
+    """``neo4j-admin database load`` of ``from_dir``/<database>.dump (what :func:`dump` writes) over
+    the stopped local server's database; returns the dump loaded."""
+    _require_stopped(settings, "loads into")
+    dump_file = from_dir / f"{settings.neo4j_database}.dump"
+    if not dump_file.is_file():
+        raise ConfigurationError(f"no dump at {dump_file} (`affinity db backup {from_dir}` writes one)")
+    _admin(
+        settings, "database", "load", settings.neo4j_database, f"--from-path={from_dir}",
+        "--overwrite-destination=true",
+    )  # fmt: skip
+    return dump_file

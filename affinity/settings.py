@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # A worker serves its metrics (tasks, queues, jobs: workers/metrics.py) on this port; 0: none.
     worker_metrics_port: int = 0
     worker_metrics_host: str = "127.0.0.1"
+    # Tracing (affinity/tracing.py): OTLP/HTTP collector base URL, e.g. http://otel-collector:4318;
+    # unset: no tracing. The service name defaults to the process's role (affinity-api, -worker).
+    otel_endpoint: str | None = None
+    otel_service_name: str | None = None
     # Schema introspection: on unless production (where it is off unless set).
     introspection: bool | None = None
 

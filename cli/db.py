@@ -1,6 +1,10 @@
-"""`affinity db start|stop|status|migrate`: the local Neo4j server and the graph schema."""
+"""`affinity db start|stop|status|migrate|backup|restore`: the local Neo4j server and the graph schema."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -36,6 +40,36 @@ def stop() -> None:
         console.print("Neo4j stopped.")
     else:
         console.print("Neo4j was not running (no live PID in the pid file).")
+
+
+@app.command()
+@command
+def backup(
+    to_dir: Annotated[Path, typer.Argument(help="folder for <database>.dump (replaced if there)")],
+) -> None:
+    """Dump the stopped local database (neo4j-admin database dump); `affinity db restore` loads it."""
+    settings = load_settings()
+    started = time.perf_counter()
+    dump_file = neo4j_server.dump(settings, to_dir)
+    size_mb = dump_file.stat().st_size / 1e6
+    took = time.perf_counter() - started
+    console.print(f"dumped {settings.neo4j_database} to {dump_file} ({size_mb:.1f} MB, {took:.1f} s)")
+
+
+@app.command()
+@command
+def restore(
+    from_dir: Annotated[
+        Path, typer.Argument(help="folder holding <database>.dump from `affinity db backup`")
+    ],
+) -> None:
+    """Replace the stopped local database with a dump (neo4j-admin database load); then start it."""
+    settings = load_settings()
+    started = time.perf_counter()
+    dump_file = neo4j_server.load(settings, from_dir)
+    console.print(
+        f"loaded {dump_file} into {settings.neo4j_database} ({time.perf_counter() - started:.1f} s)"
+    )
 
 
 @app.command()

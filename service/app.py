@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import neo4j
+from opentelemetry.propagate import extract
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,6 +34,7 @@ from strawberry.http.ides import GraphQL_IDE
 import cypher
 from affinity.prometheus import render
 from affinity.settings import Environment, Settings, get_settings
+from affinity.tracing import REQUEST_ID, configure_tracing, tracer
 from graph_schema.migrations import AppliedMigration, discover
 from graph_schema.status import SchemaStatus
 from service.auth import API_KEY_HEADER, authenticate, key_from_headers
@@ -84,8 +87,16 @@ class RequestLogMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        span = tracer().start_as_current_span(
+            f"{scope['method']} {scope['path'] if scope['path'] in _KNOWN_PATHS else 'other'}",
+            context=extract(headers),  # continue a caller's traceparent
+            kind=SpanKind.SERVER,
+            attributes={REQUEST_ID: request_id, "http.request.method": scope["method"]},
+        )
         try:
-            await self.app(scope, receive, send_with_id)
+            with span:
+                await self.app(scope, receive, send_with_id)
         finally:
             path = scope["path"]
             HTTP_REQUESTS.labels(path if path in _KNOWN_PATHS else "other", str(status)).inc()
@@ -266,6 +277,15 @@ def metrics_refusal(request: Request, settings: Settings) -> str | None:
 
 
 def serve_app() -> Starlette:
-    """uvicorn's factory (``affinity serve``): JSON logs in every worker process, then the app."""
+    """uvicorn's factory (``affinity serve``): JSON logs and tracing in every worker process, then
+    the app."""
     configure_logging()
-    return create_app()
+    settings = get_settings()
+    if configure_tracing(settings, "affinity-api"):
+        try:  # the jobs this API submits carry its trace context in their Celery messages
+            from opentelemetry.instrumentation.celery import CeleryInstrumentor
+        except ImportError:  # without the workers extra this API submits no jobs
+            pass
+        else:
+            CeleryInstrumentor().instrument()  # type: ignore[no-untyped-call]
+    return create_app(settings)

@@ -190,7 +190,9 @@ async def _run(info: ApiInfo, reads: list[FileRead], refresh: bool) -> IngestSuc
     changed = outcomes.get("products", Outcome()).changed
     if refresh and changed:
         try:
-            job_id = await asyncio.to_thread(dispatch.submit_product_refresh, settings, product_ids)
+            job_id = await asyncio.to_thread(
+                dispatch.submit_product_refresh, settings, product_ids, info.context.request_id
+            )
         except (AffinityError, ImportError) as error:
             warnings.append(f"products written, but not embedded yet ({error}); the next retrain embeds them")
     return IngestSucceeded(

@@ -190,7 +190,9 @@ class Mutation:
             raise BadInputError(f"`options` is larger than {MAX_OPTIONS_BYTES} bytes of JSON")
         settings = info.context.settings
         try:
-            job_id = await asyncio.to_thread(dispatch.submit_retrain, settings, payload)
+            job_id = await asyncio.to_thread(
+                dispatch.submit_retrain, settings, payload, info.context.request_id
+            )
         except ImportError as error:  # celery is the workers extra
             return RetrainRejected(
                 message=f"this API process cannot submit jobs ({error}); install the workers extra"

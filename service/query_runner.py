@@ -14,8 +14,10 @@ from typing import Any, LiteralString
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
+from opentelemetry.trace import SpanKind
 
 import cypher
+from affinity.tracing import tracer
 from service.errors import RequestTimeoutError, UnavailableError
 from service.metrics import NEO4J_SECONDS
 
@@ -79,8 +81,20 @@ class Graph:
     ) -> list[neo4j.Record]:
         query = neo4j.Query(stmt.text, timeout=self._remaining())
         started = time.perf_counter()
+        span = tracer().start_as_current_span(
+            f"neo4j {stmt.name}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system.name": "neo4j",
+                "db.namespace": self.database,
+                "db.operation.name": stmt.name,
+            },
+        )
         try:
-            result = await self.driver.execute_query(query, params, routing_=routing, database_=self.database)
+            with span:
+                result = await self.driver.execute_query(
+                    query, params, routing_=routing, database_=self.database
+                )
         except neo4j_errors.ClientError as error:
             if any(code in (error.code or "") for code in _TIMEOUT_CODES):
                 raise self._timed_out() from None

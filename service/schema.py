@@ -16,6 +16,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -97,6 +98,8 @@ def build_schema(settings: Settings, rate_limiter: RateLimiter | None = None) ->
     extensions.append(lambda: QueryCostLimit(settings.max_query_cost, settings.max_page_size))
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    if settings.otel_endpoint:  # a span per operation and per resolver, under the request's span
+        extensions.append(OpenTelemetryExtension)
     return AffinitySchema(
         query=strawberry.type(Query, description=Query.__doc__),
         mutation=strawberry.type(Mutation, description=Mutation.__doc__),

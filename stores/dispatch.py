@@ -98,12 +98,13 @@ def ensure_broker(celery: Celery, broker_url: str) -> None:
         ) from None
 
 
-def submit_retrain(settings: Settings, options: dict[str, Any]) -> str:
-    """Register a retrain job and enqueue its pipeline; return the job id."""
+def submit_retrain(settings: Settings, options: dict[str, Any], request_id: str | None = None) -> str:
+    """Register a retrain job and enqueue its pipeline; return the job id. ``request_id``: the API
+    request that asked for it."""
     celery = celery_client(settings)
     ensure_broker(celery, settings.broker_url)
     with session_driver(settings) as driver:
-        job_id = create_job(driver, settings, "retrain", options, exclusive=True)
+        job_id = create_job(driver, settings, "retrain", options, exclusive=True, request_id=request_id)
         try:
             celery.send_task(RETRAIN_TASK, args=(job_id,))
         except Exception as error:
@@ -112,11 +113,13 @@ def submit_retrain(settings: Settings, options: dict[str, Any]) -> str:
     return job_id
 
 
-def submit_product_refresh(settings: Settings, product_ids: list[str]) -> str:
+def submit_product_refresh(settings: Settings, product_ids: list[str], request_id: str | None = None) -> str:
     """Enqueue embedding and associations for new or edited products (no full retrain)."""
     celery = celery_client(settings)
     ensure_broker(celery, settings.broker_url)
     with session_driver(settings) as driver:
-        job_id = create_job(driver, settings, "refresh", {"product_ids": product_ids}, exclusive=False)
+        job_id = create_job(
+            driver, settings, "refresh", {"product_ids": product_ids}, exclusive=False, request_id=request_id
+        )
     celery.send_task(REFRESH_TASK, args=(job_id, product_ids))
     return job_id

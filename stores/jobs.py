@@ -65,6 +65,7 @@ class JobInfo:
     updated_at: str
     finished_at: str | None
     cancel_requested: bool = False
+    request_id: str | None = None
 
     @classmethod
     def from_record(cls, job: dict[str, Any]) -> JobInfo:
@@ -84,17 +85,26 @@ class JobInfo:
             updated_at=job["updated_at"],
             finished_at=job.get("finished_at"),
             cancel_requested=bool(job.get("cancel_requested")),
+            request_id=job.get("request_id"),
         )
 
 
 def create_job(
-    driver: neo4j.Driver, settings: Settings, kind: str, options: dict[str, Any], exclusive: bool
+    driver: neo4j.Driver,
+    settings: Settings,
+    kind: str,
+    options: dict[str, Any],
+    exclusive: bool,
+    request_id: str | None = None,
 ) -> str:
+    """Register a job; ``request_id``: the API request that asked for it (kept on the job, logged and
+    traced with its steps)."""
     job_id = uuid.uuid4().hex[:12]
     records = driver.execute_query(
         CREATE,
         id=job_id,
         kind=kind,
+        request_id=request_id,
         options=json.dumps(options, sort_keys=True),
         exclusive=exclusive,
         stale_after_s=settings.job_stale_after_s,

@@ -19,6 +19,7 @@ from affinity import neo4j_server, redis_server
 from affinity.db import connect
 from affinity.settings import Settings, get_settings
 from graph_schema import migrate
+from tests.otlp_collector import Collector
 from tests.servers import server_env
 from tests.service.api import seed_graph
 from tests.statements import TEST_CYPHER
@@ -97,3 +98,11 @@ def seeded(neo4j_driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
 @pytest.fixture(scope="session")
 def redis_running(settings: Settings) -> Iterator[Settings]:
     yield from _running(redis_server, settings)
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    """A stand-in OpenTelemetry collector (tests.otlp_collector) for a test's processes to export to."""
+    received = Collector()
+    yield received
+    received.close()

@@ -58,6 +58,7 @@ def create_celery(settings: Settings) -> Celery:
         task_publish_retry_policy=publish_retry_policy(settings.broker_outage_tolerance_s),
         imports=[
             "workers.metrics",
+            "workers.tracing",
             "workers.tasks.health",
             "workers.tasks.retrain",
             "workers.tasks.refresh",

@@ -17,10 +17,12 @@ from typing import Any
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
+from opentelemetry import trace
 
 from affinity.db import connect
 from affinity.errors import DatabaseUnavailableError
 from affinity.settings import Environment, Settings, get_settings
+from affinity.tracing import REQUEST_ID
 from stores import jobs, versions
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,10 @@ def run_step(step: str, job_id: str, function: StepFunction, last: bool = False)
             log.warning("job %s is already %s; not running %s again", job_id, job.state, step)
             return {"skipped": f"job {job_id} is already {job.state}"}
         context = StepContext(settings, driver, job_id, step, options=job.options)
+        # the task's span (when tracing): which job, and the API request that submitted it
+        trace.get_current_span().set_attributes(
+            {"affinity.job_id": job_id, "affinity.step": step, REQUEST_ID: job.request_id or ""}
+        )
         started = time.perf_counter()
         try:
             context.progress(0, 0)  # also where a job cancelled between steps stops

@@ -24,6 +24,6 @@ WITH lock, collect(busy.id)[0] AS busy_id
 FOREACH (_ IN CASE WHEN busy_id IS NULL THEN [1] ELSE [] END |
   CREATE (:Job {id: $id, kind: $kind, state: 'queued', step: 'queued', done: 0, total: 0,
                 options: $options, created_at: datetime(), updated_at: datetime(),
-                orders_at_start: COUNT { (:Order) }})
+                orders_at_start: COUNT { (:Order) }, request_id: $request_id})
 )
 RETURN busy_id

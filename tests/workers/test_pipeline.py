@@ -26,8 +26,12 @@ from affinity.settings import Settings
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, active_recommended, load_synthetic
+from tests.otlp_collector import Collector
 from tests.prometheus_text import sample
 from tests.servers import Scheduler, Worker, free_port, wait_for
+from workers.pipeline import STEPS, task_name
+
+STEP_NAMES = [step for step, _ in STEPS]
 
 pytestmark = pytest.mark.integration
 
@@ -156,7 +160,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
 
 
 def test_the_scheduler_starts_exactly_one_default_retrain(
-    redis_running: Settings, empty_graph: neo4j.Driver, tmp_path: Path
+    redis_running: Settings, empty_graph: neo4j.Driver, tmp_path: Path, collector: Collector
 ) -> None:
     """`affinity scheduler` starts one retrain when its policy holds (here: one new order), whatever
     the number of checks meanwhile or a restart of the scheduler. That retrain runs with no options:
@@ -165,7 +169,8 @@ def test_the_scheduler_starts_exactly_one_default_retrain(
     db = redis_running.neo4j_database
     load_synthetic(empty_graph, db, tmp_path / "data", n_products=120, n_baskets=1200)
     policy = {"AFFINITY_RETRAIN_AFTER_NEW_ORDERS": "1", "AFFINITY_SCHEDULER_CHECK_INTERVAL_S": "2"}
-    worker = Worker(tmp_path / "worker.log", env=policy)  # the worker decides: the policy is its setting
+    traced = {"AFFINITY_OTEL_ENDPOINT": collector.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    worker = Worker(tmp_path / "worker.log", env={**policy, **traced})  # the worker decides: its policy
     worker.start()
     scheduler = Scheduler(tmp_path / "scheduler.log", env=policy)
     try:
@@ -186,6 +191,18 @@ def test_the_scheduler_starts_exactly_one_default_retrain(
     assert f"scheduler: started {job.id} retrain: 1200 new orders" in log
     assert "already queued or running" in log  # the checks while it ran
     assert "not due: 0 new orders since the last successful retrain of 1" in log
+
+    # Traced: every step a span of the worker's, all in the trace of the check that started the job.
+    spans = collector.wait_for(
+        lambda got: {s.attributes.get("affinity.step") for s in got} >= set(job.timings)
+    )
+    steps = [s for s in spans if s.attributes.get("affinity.job_id") == job.id]
+    assert {s.name for s in steps} == {f"run/{task_name(step, queue)}" for step, queue in STEPS}
+    assert len({s.trace_id for s in steps}) == 1 and {s.service for s in steps} == {"affinity-worker"}
+    check = [
+        s for s in spans if s.name == "run/affinity.io.consider_retrain" and s.trace_id == steps[0].trace_id
+    ]
+    assert len(check) == 1
 
     assert job.state == "succeeded", job.error
     timings = job.result["train"]["timings"]
