@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from affinity import redis_server
-from cli.common import command, console, load_settings
+from cli.common import JSON_OPTION, command, console, load_settings, print_json
 
 app = typer.Typer(help="The Celery broker (a local Redis).", no_args_is_help=True)
 
@@ -31,10 +31,13 @@ def stop() -> None:
 
 @app.command()
 @command
-def status() -> None:
-    """Whether the local Redis answers."""
+def status(as_json: bool = JSON_OPTION) -> None:
+    """Whether the local Redis answers (exit 2 when not)."""
     settings = load_settings()
     up = redis_server.port_answers(settings.redis_port)
-    console.print(f"Redis on port {settings.redis_port}: {'up' if up else 'down'}")
+    if as_json:
+        print_json({"port": settings.redis_port, "up": up})
+    else:
+        console.print(f"Redis on port {settings.redis_port}: {'up' if up else 'down'}")
     if not up:
         raise typer.Exit(code=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from affinity import neo4j_server
 from affinity.db import session_driver
-from cli.common import command, console, load_settings
+from cli.common import JSON_OPTION, command, console, load_settings, print_json
 from graph_schema import migrate as apply_migrations
 from graph_schema.status import read_status
 
@@ -88,11 +89,17 @@ def migrate() -> None:
 
 @app.command()
 @command
-def status() -> None:
-    """Server version, applied migrations and schema objects."""
+def status(as_json: bool = JSON_OPTION) -> None:
+    """Server version, applied migrations and schema objects (exit 2 when the schema is not ready)."""
     settings = load_settings()
     with session_driver(settings) as driver:
         report = read_status(driver, settings.neo4j_database)
+    if as_json:
+        fields = dataclasses.asdict(report) | {"constraints": sorted(report.constraints)}
+        print_json({"uri": settings.neo4j_uri, **fields, "missing": report.missing, "ready": report.ready})
+        if not report.ready:
+            raise typer.Exit(code=2)
+        return
     console.print(f"{report.server} {report.version} {report.edition} at {settings.neo4j_uri}")
     table = Table("version", "migration", "checksum", "applied at", title="Applied migrations")
     for migration in report.applied:

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 import cypher
 from affinity.db import session_driver
-from cli.common import command, console, load_settings, record_progress
+from cli.common import JSON_OPTION, command, console, err_console, load_settings, print_json, record_progress
 from ingest.associations import observe as observe_associations
 from ingest.online_retail import load_online_retail, write_input_files
 from ingest.pipeline import ingest_paths
@@ -45,15 +45,20 @@ ingest_app = typer.Typer(
 associations_app = typer.Typer(help="Observed associations (BOUGHT_WITH) from orders.", no_args_is_help=True)
 
 
-def _graph_counts(driver: neo4j.Driver, database: str) -> str:
+def _graph_counts(driver: neo4j.Driver, database: str) -> dict[str, int]:
     records, _, _ = driver.execute_query(GRAPH_COUNTS, database_=database, routing_=neo4j.RoutingControl.READ)
-    return f"graph: {records[0]['nodes']} nodes, {records[0]['relationships']} relationships"
+    return {"nodes": int(records[0]["nodes"]), "relationships": int(records[0]["relationships"])}
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return f"graph: {counts['nodes']} nodes, {counts['relationships']} relationships"
 
 
 @contextmanager
-def _progress() -> Iterator[Any]:
+def _progress(as_json: bool = False) -> Iterator[Any]:
+    """Progress bars; with ``--json`` on stderr, so stdout holds the JSON document alone."""
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=err_console if as_json else console, transient=False) as bar:
         tasks: dict[str, Any] = {}
 
         def advance(step: str, done: int, total: int) -> None:
@@ -87,11 +92,15 @@ def files(
         int | None,
         typer.Option(min=1, envvar="AFFINITY_INGEST_BATCH_SIZE", help="rows per transaction (orders: lines)"),
     ] = None,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """(default) Validate every file, then write them in batched, idempotent transactions."""
     settings = load_settings()
     started = time.perf_counter()
-    with session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver, _progress() as advance:
+    with (
+        session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver,
+        _progress(as_json) as advance,
+    ):
         result = ingest_paths(
             driver,
             settings.neo4j_database,
@@ -101,6 +110,18 @@ def files(
             progress=advance,
         )
         counts = _graph_counts(driver, settings.neo4j_database)
+    if as_json:
+        print_json(
+            {
+                "outcomes": result.outcomes,
+                "skipped": [str(problem) for problem in result.skipped],
+                "files": [str(path) for path in result.files],
+                "order_lines": result.order_lines,
+                "seconds": round(time.perf_counter() - started, 3),
+                "graph": counts,
+            }
+        )
+        return
     for problem in result.skipped:
         console.print(f"[yellow]skipped[/yellow] {problem}", soft_wrap=True)
     console.print(_summary(result.outcomes))
@@ -110,7 +131,7 @@ def files(
         f"{time.perf_counter() - started:.1f} s; "
         + ("nothing changed" if changed == 0 else f"{changed} node(s) created or updated")
     )
-    console.print(counts)
+    console.print(_counts_line(counts))
 
 
 @ingest_app.command("convert-online-retail")
@@ -120,6 +141,7 @@ def convert_online_retail(
     out: Annotated[
         Path | None, typer.Option(help="output directory; default: <data_dir>/datasets/online-retail")
     ] = None,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Convert the raw Online Retail CSV into the documented input files (then `affinity ingest DIR`)."""
     settings = load_settings()
@@ -129,10 +151,26 @@ def convert_online_retail(
     data = load_online_retail(source)
     written = write_input_files(data, out)
     report = data.report
+    orders = len({row[0] for row in data.order_line_rows})
+    if as_json:
+        print_json(
+            {
+                "source": str(source),
+                "rows": report.rows,
+                "kept_rows": report.kept_rows,
+                "dropped": dict(report.dropped),
+                "products": len(data.products),
+                "customers": len(data.customers),
+                "orders": orders,
+                "order_lines": len(data.order_line_rows),
+                "written": [str(path) for path in written],
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+        return
     console.print(f"read {report.rows} rows from {source}; kept {report.kept_rows}")
     for reason, count in report.dropped.most_common():
         console.print(f"  dropped {count:>6}  {reason}")
-    orders = len({row[0] for row in data.order_line_rows})
     console.print(
         f"{len(data.products)} products, {len(data.customers)} customers, {orders} orders, "
         f"{len(data.order_line_rows)} order lines in {time.perf_counter() - started:.1f} s"
@@ -152,10 +190,14 @@ def observe(
     batch_size: Annotated[
         int | None, typer.Option(min=1, envvar="AFFINITY_INGEST_BATCH_SIZE", help="edges per transaction")
     ] = None,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Materialise BOUGHT_WITH (both directions) from orders; writes only edges that changed."""
     settings = load_settings()
-    with session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver, _progress() as advance:
+    with (
+        session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver,
+        _progress(as_json) as advance,
+    ):
         report = observe_associations(
             driver,
             settings.neo4j_database,
@@ -164,6 +206,9 @@ def observe(
             progress=advance,
         )
         counts = _graph_counts(driver, settings.neo4j_database)
+    if as_json:
+        print_json({"report": report, "graph": counts})
+        return
     console.print(
         f"{report.baskets} baskets, {report.pairs} product pairs, {report.edges} BOUGHT_WITH edges "
         f"(min support {report.min_support} baskets)"
@@ -174,4 +219,4 @@ def observe(
         f"unchanged {report.unchanged} in {report.seconds:.1f} s"
         + ("; nothing changed" if report.created + report.updated + report.deleted == 0 else "")
     )
-    console.print(counts)
+    console.print(_counts_line(counts))

@@ -7,6 +7,9 @@ the code is :mod:`training.experiment` and :mod:`training.report`. ``--data DIR`
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from affinity.errors import AffinityError
-from cli.common import command, console, load_settings
+from cli.common import JSON_OPTION, command, console, load_settings, print_json
 from ingest.pipeline import invalid_input, load_dataset, no_graph
 from training.snapshot import CatalogueSnapshot, from_rows
 
@@ -95,7 +98,6 @@ def _customers(
 ) -> None:
     """Both customer protocols with every baseline, the learned customer ranker and the customer model
     as the API serves it (one row per seed); tables printed and written to ``directory``."""
-    import json
 
     from training.customer_experiment import add_intervals, run_customer_evaluation
     from training.customer_report import customer_markdown
@@ -256,8 +258,40 @@ def offline_eval(
             "to share the runs between processes"
         ),
     ] = None,
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """Train and score everything on a time split; print the table; write Markdown + PNG plots."""
+    """Train and score everything on a time split; print the table; write Markdown + PNG plots.
+    With ``--json`` the text goes to stderr and stdout gets the numbers (what the report's JSON holds)."""
+    options = {name: value for name, value in locals().items() if name != "as_json"}
+    if not as_json:
+        _evaluate(**options)
+        return
+    with contextlib.redirect_stdout(sys.stderr):
+        results = _evaluate(**options)
+    print_json({"results_file": str(results) if results else None,
+                "results": json.loads(results.read_text(encoding="utf-8")) if results else None})  # fmt: skip
+
+
+def _evaluate(
+    data: Path | None,
+    from_neo4j: bool,
+    out: Path | None,
+    train_end: str | None,
+    test_end: str | None,
+    val_days: int,
+    encoders: str,
+    epochs: int | None,
+    quick: bool,
+    rolling: int,
+    seeds: str,
+    customers: bool,
+    item_model: Path | None,
+    val_item_model: Path | None,
+    jobs: int,
+    only: str | None,
+) -> Path | None:
+    """The evaluation ``affinity eval`` asked for; returns the JSON file of its numbers (None for a
+    rolling run limited by ``--only``, which writes no summary)."""
     settings = load_settings()
     if from_neo4j:
         from affinity.db import session_driver
@@ -304,7 +338,7 @@ def offline_eval(
         _customers(
             snapshot, split, item_model, val_item_model, seed_list, directory, settings.min_support_baskets
         )
-        return
+        return directory / "customers.json"
 
     with console.status("embedding product texts (cached by text hash)..."):
         embeddings = embed_with_cache(
@@ -328,9 +362,10 @@ def offline_eval(
         directory = out or settings.data_dir / "reports" / "rolling"
         params = TrainParams.from_dict({**params.as_dict(), "encoder": names[0], "hybrid": params.hybrid})
         summary = _rolling(snapshot, embeddings, rolling, seed_list, params, directory, only, jobs, progress)
-        if summary is not None:
-            console.print(f"report: {write_rolling_report(summary, directory, main=f'hybrid ({names[0]})')}")
-        return
+        if summary is None:
+            return None
+        console.print(f"report: {write_rolling_report(summary, directory, main=f'hybrid ({names[0]})')}")
+        return directory / "rolling.json"
 
     report = run_evaluation(
         snapshot,
@@ -368,3 +403,4 @@ def offline_eval(
         )
     path = write_report(report, out or settings.data_dir / "reports" / "evaluation", main=main)
     console.print(f"report: {path}")
+    return path.parent / "report.json"

@@ -244,8 +244,13 @@ def test_eval_cli_reports_the_invalid_line_and_writes_nothing(baseline: Baseline
 
 def test_eval_customers_writes_both_protocols(baseline: Baseline, tmp_path: Path) -> None:
     out = tmp_path / "customers"
-    result = runner.invoke(app, ["eval", "--data", str(baseline.path), "--customers", "--out", str(out)])
+    args = ["eval", "--data", str(baseline.path), "--customers", "--out", str(out), "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
+    # --json: the tables went to stderr; stdout is the numbers the report's JSON holds
+    printed = json.loads(result.stdout)
+    assert printed["results"] == json.loads((out / "customers.json").read_text(encoding="utf-8"))
+    assert printed["results"]["next_basket"]["TIFU-KNN"]["recall"] >= 0
     text = (out / "customers.md").read_text(encoding="utf-8")
     assert "### Next basket (known customers)" in text and "### Basket completion with the customer" in text
     assert "| TIFU-KNN |" in text and "| buy-again (decayed) |" in text

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import neo4j
 import pytest
@@ -18,6 +19,8 @@ from cli.common import ExitCode
 from cli.main import app
 from cli.retrain import Encoder
 from stores import jobs, versions
+from tests.factories import write_snapshot_input_files
+from training.synthetic import make_synthetic_snapshot
 
 runner = CliRunner()
 
@@ -88,3 +91,31 @@ def test_json_output_parses_and_follow_reports_a_failed_job(
     followed = runner.invoke(app, ["job", "show", "--follow", job_id, "--json"])
     assert followed.exit_code == ExitCode.FAILED
     assert json.loads(followed.output)["state"] == "failed"
+
+
+@pytest.mark.integration
+def test_json_of_ingest_observe_and_the_status_commands(
+    empty_graph: neo4j.Driver, redis_running: Settings, tmp_path: Path
+) -> None:
+    snapshot = make_synthetic_snapshot(n_products=30, n_baskets=120, seed=3)
+    write_snapshot_input_files(snapshot, tmp_path / "data")
+
+    ingested = runner.invoke(app, ["ingest", str(tmp_path / "data"), "--json"])
+    assert ingested.exit_code == 0, ingested.output
+    report = json.loads(ingested.stdout)  # the progress bars went to stderr
+    assert report["outcomes"]["products"]["created"] == 30 and report["graph"]["nodes"] > 30
+    again = json.loads(runner.invoke(app, ["ingest", str(tmp_path / "data"), "--json"]).stdout)
+    assert again["outcomes"]["products"] == {"created": 0, "updated": 0, "unchanged": 30, "rejected": 0}
+
+    observed = runner.invoke(app, ["associations", "observe", "--min-support", "1", "--json"])
+    assert observed.exit_code == 0, observed.output
+    result = json.loads(observed.stdout)
+    assert result["report"]["edges"] > 0 and result["graph"]["relationships"] >= result["report"]["edges"]
+
+    status = runner.invoke(app, ["db", "status", "--json"])
+    assert status.exit_code == 0 and json.loads(status.stdout)["ready"] is True
+    broker = runner.invoke(app, ["broker", "status", "--json"])
+    assert broker.exit_code == 0 and json.loads(broker.stdout) == {
+        "port": redis_running.redis_port,
+        "up": True,
+    }
