@@ -18,5 +18,5 @@ echo "[test] mypy"
 .venv/bin/mypy affinity cli cypher graph_schema ingest service stores training workers
 echo "[test] import contracts (docs/architecture.md)"
 .venv/bin/lint-imports --no-cache
-echo "[test] pytest"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "[test] pytest (two processes, each with its own Neo4j and Redis, sharing out whole modules)"
+.venv/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=25 "$@"

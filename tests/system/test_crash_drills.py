@@ -4,8 +4,9 @@ The CLI drills run the real command against a dedicated Neo4j, kill the server w
 command has committed part of its work (seen in the graph), and check what the operator sees: one
 line naming the lost server, the progress before it and how to resume, the documented exit status 3,
 no traceback. Neo4j then restarts (recovering from its transaction log), the same command runs
-again, and the graph must equal the one a clean run writes. The write-back drill kills Neo4j under
-a real worker half-way through a new version's edges.
+again, and the graph must equal the one a clean run writes. The drills under a real worker's jobs
+(write-back, refresh) are in test_crash_drills_jobs.py: a module of its own, so that the test
+command's two processes share the drills (scripts/test.sh distributes whole modules).
 """
 
 from __future__ import annotations
@@ -230,65 +231,6 @@ def test_neo4j_killed_mid_observe_then_rerun_equals_a_clean_run(server: Server, 
         observe(driver, server.settings.neo4j_database, min_support=1, batch_size=5000)
         clean = driver.execute_query(BOUGHT_WITH).records
     assert [dict(r) for r in after_crash] == [dict(r) for r in clean]
-
-
-def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
-    server: Server, redis_running: Settings, tmp_path: Path
-) -> None:
-    # A retrain through a real worker, Neo4j SIGKILLed while the new version's edges are half written:
-    # the write step's transient-error retry (Celery backoff) finishes the job once Neo4j is back,
-    # rewriting the version from scratch, and the version active before stays whole until then.
-    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
-    db = settings.neo4j_database
-    with first_version(server, settings, tmp_path) as (_, first):
-        with server.driver() as driver:
-            v1_edges = active_edges(driver, db)
-            job_id = dispatch.submit_retrain(settings, {**QUICK, "force_activate": True})
-            wait_for(driver, db, job_id, until="write")
-        server.kill()
-        killed = time.monotonic()
-        restart(server)
-        with server.driver() as driver:
-            job = wait_for(driver, db, job_id, timeout=300)
-            ended = time.monotonic() - killed
-            print(f"[drills] write-back: the job {job.state} {ended:.1f} s after the kill")
-            assert job.state == "succeeded", job.error
-            active = versions.active(driver, db)
-            assert active is not None and active.id == job.model_version
-            written = versions.count_edges(driver, db, active.id)
-            assert written == active.edges == len(active_edges(driver, db))
-            assert_no_duplicate_or_orphan_edges(driver)
-            assert versions.count_edges(driver, db, str(first.model_version)) == len(v1_edges)  # still whole
-
-
-def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
-    server: Server, redis_running: Settings, tmp_path: Path
-) -> None:
-    # Edited products refreshed under the active version (each product's list replaced in its own
-    # transaction), Neo4j SIGKILLed once some lists are replaced: the task's transient-error retry
-    # refreshes every product again once Neo4j is back, and the graph equals a clean refresh.
-    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
-    db = settings.neo4j_database
-    with first_version(server, settings, tmp_path, n_products=300) as (snapshot, first):
-        product_ids = [p.id for p in snapshot.products]
-        with server.driver() as driver:
-            job_id = dispatch.submit_product_refresh(settings, product_ids)
-            part = wait_for(driver, db, job_id, until="refresh")
-            assert part.done < len(product_ids), "the kill should land mid-refresh"
-        server.kill()
-        killed = time.monotonic()
-        restart(server)
-        with server.driver() as driver:
-            job = wait_for(driver, db, job_id, timeout=300)
-            print(f"[drills] refresh: the job {job.state} {time.monotonic() - killed:.1f} s after the kill")
-            assert job.state == "succeeded", job.error
-            assert job.model_version == first.model_version
-            after_crash = active_edges(driver, db)
-            assert len(after_crash) == job.result["associated"]
-            assert_no_duplicate_or_orphan_edges(driver)
-            clean = wait_for(driver, db, dispatch.submit_product_refresh(settings, product_ids))
-            assert clean.state == "succeeded", clean.error
-            assert active_edges(driver, db) == after_crash
 
 
 def test_redis_killed_mid_retrain_the_pipeline_goes_on_once_it_is_back(

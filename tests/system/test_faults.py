@@ -326,8 +326,20 @@ def wait_for_step(driver: neo4j.Driver, db: str, job_id: str, step: str, timeout
 NO_VERSION_YET = ("observe", "export", "embed", "train")
 
 
-@pytest.mark.parametrize("step", [step for step, _ in STEPS])
+#: The steps drilled here; the later ones in test_worker_kills.py (a module of its own, so that the
+#: test command's two processes share the drills: scripts/test.sh distributes whole modules).
+STEP_NAMES = [step for step, _ in STEPS]
+EARLY_STEPS = STEP_NAMES[:4]
+LATE_STEPS = STEP_NAMES[4:]
+
+
+@pytest.mark.parametrize("step", EARLY_STEPS)
 def test_worker_killed_in_step(step: str, pipeline: Pipeline) -> None:
+    kill_worker_in_step(step, pipeline)
+
+
+def kill_worker_in_step(step: str, pipeline: Pipeline) -> None:
+    """Kill the worker in ``step`` of a retrain; the active version serves on, and a re-run heals."""
     driver, db, settings, worker = pipeline.driver, pipeline.db, pipeline.settings, pipeline.worker
     before = versions.active(driver, db)
     assert before is not None
