@@ -25,25 +25,29 @@ from tests.system.test_crash_drills import (  # noqa: F401  (server: the module'
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def drilled(server: Server, redis_running: Settings) -> tuple[Server, Settings]:  # noqa: F811
+    """The module's own Neo4j, with the session's Redis as the broker of its worker."""
+    return server, server.settings.model_copy(update={"broker_url": redis_running.broker_url})
+
+
 def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
-    server: Server,  # noqa: F811
-    redis_running: Settings,
-    tmp_path: Path,
+    drilled: tuple[Server, Settings], tmp_path: Path
 ) -> None:
     # A retrain through a real worker, Neo4j SIGKILLed while the new version's edges are half written:
     # the write step's transient-error retry (Celery backoff) finishes the job once Neo4j is back,
     # rewriting the version from scratch, and the version active before stays whole until then.
-    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
+    own, settings = drilled
     db = settings.neo4j_database
-    with first_version(server, settings, tmp_path) as (_, first):
-        with server.driver() as driver:
+    with first_version(own, settings, tmp_path) as (_, first):
+        with own.driver() as driver:
             v1_edges = active_edges(driver, db)
             job_id = dispatch.submit_retrain(settings, {**QUICK, "force_activate": True})
             wait_for(driver, db, job_id, until="write")
-        server.kill()
+        own.kill()
         killed = time.monotonic()
-        restart(server)
-        with server.driver() as driver:
+        restart(own)
+        with own.driver() as driver:
             job = wait_for(driver, db, job_id, timeout=300)
             ended = time.monotonic() - killed
             print(f"[drills] write-back: the job {job.state} {ended:.1f} s after the kill")
@@ -57,25 +61,23 @@ def test_neo4j_killed_mid_write_back_the_job_resumes_and_the_graph_is_whole(
 
 
 def test_neo4j_killed_mid_refresh_the_job_resumes_and_the_lists_are_whole(
-    server: Server,  # noqa: F811
-    redis_running: Settings,
-    tmp_path: Path,
+    drilled: tuple[Server, Settings], tmp_path: Path
 ) -> None:
     # Edited products refreshed under the active version (each product's list replaced in its own
     # transaction), Neo4j SIGKILLed once some lists are replaced: the task's transient-error retry
     # refreshes every product again once Neo4j is back, and the graph equals a clean refresh.
-    settings = server.settings.model_copy(update={"broker_url": redis_running.broker_url})
+    own, settings = drilled
     db = settings.neo4j_database
-    with first_version(server, settings, tmp_path, n_products=300) as (snapshot, first):
+    with first_version(own, settings, tmp_path, n_products=300) as (snapshot, first):
         product_ids = [p.id for p in snapshot.products]
-        with server.driver() as driver:
+        with own.driver() as driver:
             job_id = dispatch.submit_product_refresh(settings, product_ids)
             part = wait_for(driver, db, job_id, until="refresh")
             assert part.done < len(product_ids), "the kill should land mid-refresh"
-        server.kill()
+        own.kill()
         killed = time.monotonic()
-        restart(server)
-        with server.driver() as driver:
+        restart(own)
+        with own.driver() as driver:
             job = wait_for(driver, db, job_id, timeout=300)
             print(f"[drills] refresh: the job {job.state} {time.monotonic() - killed:.1f} s after the kill")
             assert job.state == "succeeded", job.error
