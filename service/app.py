@@ -87,9 +87,11 @@ class RequestLogMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        path = scope["path"]
+        path_label = path if path in _KNOWN_PATHS else "other"  # bounded: labels and span names
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         span = tracer().start_as_current_span(
-            f"{scope['method']} {scope['path'] if scope['path'] in _KNOWN_PATHS else 'other'}",
+            f"{scope['method']} {path_label}",
             context=extract(headers),  # continue a caller's traceparent
             kind=SpanKind.SERVER,
             attributes={REQUEST_ID: request_id, "http.request.method": scope["method"]},
@@ -98,8 +100,7 @@ class RequestLogMiddleware:
             with span:
                 await self.app(scope, receive, send_with_id)
         finally:
-            path = scope["path"]
-            HTTP_REQUESTS.labels(path if path in _KNOWN_PATHS else "other", str(status)).inc()
+            HTTP_REQUESTS.labels(path_label, str(status)).inc()
             graph: Graph | None = state.get("graph")
             log.info(
                 "request",
