@@ -9,15 +9,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import neo4j
 
 from affinity import neo4j_server, redis_server
+from affinity.db import session_driver
 from affinity.neo4j_server import process_alive
 from affinity.settings import Settings
+from graph_schema import migrate
 from stores import jobs
 
 #: A worker's settings in the pipeline tests: small write batches (a write takes many transactions,
@@ -63,6 +66,23 @@ def isolated(
     env = server_env(base.data_dir / name, neo4j=neo4j, redis=redis)
     fields = {key.removeprefix("AFFINITY_").lower(): value for key, value in env.items()}
     return Settings(**{**base.model_dump(), **fields}), env
+
+
+@contextmanager
+def seeded_neo4j(base: Settings, name: str) -> Iterator[tuple[Settings, dict[str, str]]]:
+    """A dedicated Neo4j (``isolated``: own home and ports) holding the API tests' small graph,
+    stopped when the block ends."""
+    from tests.service.api import seed_graph
+
+    own, env = isolated(base, name, redis=False)
+    neo4j_server.start(own)
+    try:
+        with session_driver(own, wait_s=30) as driver:
+            migrate(driver, own.neo4j_database)
+            seed_graph(driver, own)
+        yield own, env
+    finally:
+        neo4j_server.stop(own)
 
 
 def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: float = 90) -> None:

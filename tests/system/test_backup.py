@@ -14,9 +14,7 @@ from affinity import neo4j_server
 from affinity.db import session_driver
 from affinity.errors import ConfigurationError
 from affinity.settings import Settings
-from graph_schema import migrate
-from tests.servers import isolated
-from tests.service.api import seed_graph
+from tests.servers import isolated, seeded_neo4j
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
@@ -38,18 +36,11 @@ def fingerprint(settings: Settings) -> list[tuple[str, int]]:
 
 
 def test_a_dump_loaded_into_another_server_serves_the_same_graph(settings: Settings, tmp_path: Path) -> None:
-    source, source_env = isolated(settings, "backup-source", redis=False)
     target, target_env = isolated(settings, "backup-target", redis=False)
-    neo4j_server.start(source)
-    try:
-        with session_driver(source, wait_s=30) as driver:
-            migrate(driver, source.neo4j_database)
-            seed_graph(driver, source)
+    with seeded_neo4j(settings, "backup-source") as (source, source_env):
         before = fingerprint(source)
         with pytest.raises(ConfigurationError, match="affinity db stop"):  # Community dumps offline only
             neo4j_server.dump(source, tmp_path)
-    finally:
-        neo4j_server.stop(source)
 
     backup = cli(source_env, "backup", str(tmp_path / "dumps"))
     assert backup.returncode == 0, backup.stderr

@@ -35,15 +35,23 @@ import pytest
 from celery import signature
 
 from affinity import neo4j_server, redis_server
-from affinity.db import connect, session_driver
+from affinity.db import connect
 from affinity.settings import Settings
 from cli.common import ExitCode
-from graph_schema import migrate
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, load_synthetic
-from tests.servers import Worker, isolated, kill_neo4j, kill_redis, sigkill, wait_for, wait_until_healthy
-from tests.service.api import ADMIN, READ, seed_graph
+from tests.servers import (
+    Worker,
+    isolated,
+    kill_neo4j,
+    kill_redis,
+    seeded_neo4j,
+    sigkill,
+    wait_for,
+    wait_until_healthy,
+)
+from tests.service.api import ADMIN, READ
 from tests.statements import TEST_CYPHER
 from workers.app import app as session_celery
 from workers.app import create_celery
@@ -123,15 +131,8 @@ def poll_until(condition: Callable[[], bool], timeout_s: float, what: str) -> fl
 @pytest.fixture
 def own_neo4j(settings: Settings) -> Iterator[tuple[Settings, dict[str, str]]]:
     """A dedicated Neo4j (own home and ports) holding the API tests' small graph."""
-    own, env = isolated(settings, "faults-neo4j", redis=False)
-    neo4j_server.start(own)
-    try:
-        with session_driver(own, wait_s=30) as driver:
-            migrate(driver, own.neo4j_database)
-            seed_graph(driver, own)
-        yield own, env
-    finally:
-        neo4j_server.stop(own)
+    with seeded_neo4j(settings, "faults-neo4j") as served:
+        yield served
 
 
 def test_neo4j_down_api_fails_fast_and_recovers_in_place(
