@@ -46,6 +46,7 @@ from affinity.settings import Settings, get_settings  # noqa: E402
 from graph_schema import AssociationKind, migrate  # noqa: E402
 from graph_schema.recommended import Reason, ServingWeights  # noqa: E402
 from service.db import connect_async  # noqa: E402
+from service.filters import DEFAULT_RULES  # noqa: E402
 from tests.statements import TEST_CYPHER  # noqa: E402
 
 SEED = TEST_CYPHER.query("api_seed")
@@ -53,6 +54,7 @@ ASSOCIATIONS = cypher.query("associations.learned")
 CUSTOMER_MODEL = cypher.query("recommendations.customer_model")
 ITEMS = cypher.query("recommendations.items")
 WRITE_RECOMMENDED = cypher.query("recommendations.write_recommended")
+NO_FILTER = DEFAULT_RULES.parameter()
 
 GQL_ASSOCIATIONS = """query Associations($id: ID!) { associations(productId: $id, first: 10) {
   product { id title price } score rank } }"""
@@ -210,6 +212,7 @@ async def measure(
             kind=AssociationKind.COMPLEMENT.value,
             first=10,
             min_score=0.0,
+            filter=NO_FILTER,
             routing_=read,
             database_=db,
         )
@@ -222,8 +225,8 @@ async def measure(
                 CUSTOMER_MODEL, customer_id=customer, basket=[product], routing_=read, database_=db
             )
         ).records
-        ids = [s["id"] for s in row["stored"]][:10]
-        await driver.execute_query(ITEMS, ids=ids, routing_=read, database_=db)
+        ids = [s["id"] for s in row["stored"]]
+        await driver.execute_query(ITEMS, ids=ids, filter=NO_FILTER, limit=10, routing_=read, database_=db)
 
     def graphql(query: str) -> Callable[[str], Awaitable[None]]:
         async def call(key: str) -> None:

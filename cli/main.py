@@ -6,7 +6,18 @@ from importlib.metadata import version
 
 import typer
 
-from cli import broker, db, ingest, model_versions, offline_eval, retrain, scheduler, serve, worker
+from cli import (
+    broker,
+    catalogue,
+    db,
+    ingest,
+    model_versions,
+    offline_eval,
+    retrain,
+    scheduler,
+    serve,
+    worker,
+)
 
 app = typer.Typer(
     name="affinity",
@@ -41,6 +52,8 @@ app.add_typer(retrain.job_app, name="job")
 app.add_typer(model_versions.app, name="model")
 app.add_typer(ingest.ingest_app, name="ingest")
 app.add_typer(ingest.associations_app, name="associations")
+app.add_typer(catalogue.products_app, name="products")
+app.add_typer(catalogue.customers_app, name="customers")
 app.add_typer(offline_eval.app, name="eval")
 
 

@@ -108,6 +108,8 @@ class ProductRecord(_Record):
     # Who said so: "catalogue" (the shop's own tags) or "rules" (derived by the Online Retail adapter).
     tag_source: Literal["catalogue", "rules"] = "catalogue"
     category: Annotated[tuple[Name, ...], Field(max_length=10)] = ()
+    # False: still in the graph (its orders keep teaching the models) but never recommended.
+    available: bool = True
 
     @field_validator("tags")
     @classmethod

@@ -101,7 +101,12 @@ def _product_row(product: ProductRecord) -> dict[str, Any]:
         "tag_source": product.tag_source,
         "category_id": category_id(product.category) if product.category else None,
     }
+    # Only a product marked unavailable adds the field to its digest, so the hashes of products
+    # stored before the field existed still match and a re-ingest leaves them unchanged.
+    if not product.available:
+        row["available"] = False
     row["hash"] = content_hash(row)
+    row["available"] = product.available
     return row
 
 

@@ -22,6 +22,7 @@ from graph_schema import AssociationKind as LearnedKind
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import ApiError, ErrorCode, NotFoundError
+from service.filters import FilterArgument, ProductRules, resolve_rules
 from service.pagination import check_first
 from service.query_runner import Graph, statement
 
@@ -103,24 +104,23 @@ class AssociationRows:
     items: list[dict[str, Any]]
 
 
-AssociationKey = tuple[str, AssociationKind, int, float | None]
+AssociationKey = tuple[str, AssociationKind, int, float | None, ProductRules]
 
 
 async def load_associations(graph: Graph, keys: list[AssociationKey]) -> list[AssociationRows]:
-    # One query per distinct (kind, first, minScore): normally one per field level.
-    groups: dict[tuple[AssociationKind, int, float | None], list[str]] = defaultdict(list)
-    for product_id, kind, first, min_score in keys:
-        groups[(kind, first, min_score)].append(product_id)
+    # One query per distinct (kind, first, minScore, filter): normally one per field level.
+    groups: dict[tuple[AssociationKind, int, float | None, ProductRules], list[str]] = defaultdict(list)
+    for product_id, kind, first, min_score, rules in keys:
+        groups[(kind, first, min_score, rules)].append(product_id)
     found: dict[AssociationKey, AssociationRows] = {}
-    for (kind, first, min_score), ids in groups.items():
+    for (kind, first, min_score, rules), ids in groups.items():
+        arguments = {"ids": ids, "first": first, "min_score": min_score, "filter": rules.parameter()}
         if kind is AssociationKind.OBSERVED:
-            records = await graph.read(ASSOCIATIONS_OBSERVED, ids=ids, first=first, min_score=min_score)
+            records = await graph.read(ASSOCIATIONS_OBSERVED, **arguments)
         else:
-            records = await graph.read(
-                ASSOCIATIONS_LEARNED, ids=ids, kind=kind.value, first=first, min_score=min_score
-            )
+            records = await graph.read(ASSOCIATIONS_LEARNED, kind=kind.value, **arguments)
         for record in records:
-            found[(record["id"], kind, first, min_score)] = AssociationRows(
+            found[(record["id"], kind, first, min_score, rules)] = AssociationRows(
                 record["found"], record["version"], list(record["items"])
             )
     return [found.get(key, AssociationRows(False, None, [])) for key in keys]
@@ -265,12 +265,18 @@ class Association:
 
 
 async def resolve_associations(
-    info: ApiInfo, product_id: str, kind: AssociationKind, first: int, min_score: float | None
+    info: ApiInfo,
+    product_id: str,
+    kind: AssociationKind,
+    first: int,
+    min_score: float | None,
+    given: FilterArgument,
 ) -> list[Association]:
     from service.products import Product
 
     check_first(first, info.context.settings)
-    rows = await info.context.loader(load_associations).load((product_id, kind, first, min_score))
+    rules: ProductRules = await resolve_rules(info, given)
+    rows = await info.context.loader(load_associations).load((product_id, kind, first, min_score, rules))
     if not rows.found:
         raise NotFoundError(f"unknown product id {product_id!r} in argument 'productId'", ids=[product_id])
     if kind is not AssociationKind.OBSERVED and rows.version is None:
@@ -307,5 +313,6 @@ class Query:
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
         min_score: MinScoreArgument = None,
+        filter: FilterArgument = None,
     ) -> list[Association]:
-        return await resolve_associations(info, str(product_id), kind, first, min_score)
+        return await resolve_associations(info, str(product_id), kind, first, min_score, filter)

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graph_schema.recommended import Reason, ServingWeights, served_score
+from service.filters import ProductRules
 from service.query_runner import Graph, statement
 
-__all__ = ["CustomerModelList", "ScoredItem", "customer_model_list", "explanation"]
+__all__ = ["CustomerModelList", "ScoredItem", "customer_model_list", "customer_model_lists", "explanation"]
 
 CUSTOMER_MODEL = statement("recommendations.customer_model")
+CUSTOMER_MODEL_MANY = statement("recommendations.customer_model_many")
 ITEMS = statement("recommendations.items")
 DAY_S = 86_400.0
 
@@ -153,12 +155,22 @@ def _share(history: list[Mapping[str, Any]], half_life_days: float) -> dict[str,
     return {pid: value / top for pid, value in decayed.items()}
 
 
-async def customer_model_list(
-    graph: Graph, customer_id: str, basket: list[str], exclude_purchased: bool, limit: int
-) -> CustomerModelList | None:
-    """The customer model's list for ``customer_id`` (and ``basket``), best first, without what they
-    bought when ``exclude_purchased``; None when the active version has no customer model."""
-    (row,) = await graph.read(CUSTOMER_MODEL, customer_id=customer_id, basket=basket)
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """One customer's candidates, scored and ordered, before the products are read and filtered."""
+
+    version: str
+    found: bool
+    stored: int
+    bought: int
+    weights: ServingWeights
+    candidates: dict[str, _Candidate]
+    order: list[tuple[float, str]]  # (score, product id), best first
+    now_s: float
+
+
+def _rank(row: Mapping[str, Any], basket: list[str], exclude_purchased: bool) -> _Ranked | None:
+    """Score every candidate of one ``recommendations.customer_model`` row; None without a model."""
     weights = _weights(row["metrics"])
     if row["version"] is None or weights is None:
         return None
@@ -178,16 +190,21 @@ async def customer_model_list(
             cobought=c.term("cobought"), confidence=c.term("confidence"), lift=c.term("lift"),
         )  # fmt: skip
 
-    ranked = sorted(((score(c), pid) for pid, c in candidates.items()), key=lambda pair: (-pair[0], pair[1]))
-    scored = ranked[:limit]
-    products = {r["id"]: r for r in await graph.read(ITEMS, ids=[pid for _, pid in scored])}
+    order = sorted(((score(c), pid) for pid, c in candidates.items()), key=lambda pair: (-pair[0], pair[1]))
     now_s = float(row["latest"]) if row["latest"] is not None else 0.0
+    return _Ranked(
+        str(row["version"]), bool(row["found"]), len(stored), len(history), weights, candidates, order, now_s
+    )
+
+
+def _listed(ranked: _Ranked, passing: Sequence[Mapping[str, Any]]) -> CustomerModelList:
+    """The list of ``ranked``'s candidates that passed the filter (``passing``, in ranked order)."""
+    value_of = {pid: value for value, pid in ranked.order}
     items = []
-    for value, pid in scored:
-        if pid not in products:
-            continue  # deleted since the retrain
-        c = candidates[pid]
-        added, strongest = c.basket_part(weights)
+    for product in passing:
+        pid = product["id"]
+        c = ranked.candidates[pid]
+        added, strongest = c.basket_part(ranked.weights)
         if c.times:
             reason = Reason.REPEAT
         elif added > c.stored or c.stored_reason is None:
@@ -197,11 +214,55 @@ async def customer_model_list(
         via = strongest if reason is Reason.COMPLEMENTS and added > 0 else None
         items.append(
             ScoredItem(
-                row=products[pid],
-                score=value,
+                row=product,
+                score=value_of[pid],
                 reason=reason,
-                explanation=explanation(reason, c.times, now_s, via.via_title if via else None),
+                explanation=explanation(reason, c.times, ranked.now_s, via.via_title if via else None),
                 because=[via.via] if via else [],
             )
         )
-    return CustomerModelList(str(row["version"]), bool(row["found"]), len(stored), len(history), items)
+    return CustomerModelList(ranked.version, ranked.found, ranked.stored, ranked.bought, items)
+
+
+async def customer_model_list(
+    graph: Graph,
+    customer_id: str,
+    basket: list[str],
+    exclude_purchased: bool,
+    limit: int,
+    rules: ProductRules,
+) -> CustomerModelList | None:
+    """The customer model's list for ``customer_id`` (and ``basket``), best first, without what they
+    bought when ``exclude_purchased`` and what ``rules`` leave out; None when the active version has
+    no customer model."""
+    (row,) = await graph.read(CUSTOMER_MODEL, customer_id=customer_id, basket=basket)
+    ranked = _rank(row, basket, exclude_purchased)
+    if ranked is None:
+        return None
+    # Every ranked candidate goes to the filter, so `limit` counts only products it lets through
+    # (and products deleted since the retrain drop out here too).
+    ids = [pid for _, pid in ranked.order]
+    passing = await graph.read(ITEMS, ids=ids, filter=rules.parameter(), limit=limit)
+    return _listed(ranked, passing)
+
+
+async def customer_model_lists(
+    graph: Graph, customer_ids: list[str], limit: int, rules: ProductRules
+) -> dict[str, CustomerModelList] | None:
+    """The customer model's lists for many customers (no basket, purchases kept) in two round trips
+    however many customers: their candidates, then the union of their products through the filter.
+    None when the active version has no customer model."""
+    rows = await graph.read(CUSTOMER_MODEL_MANY, customer_ids=customer_ids)
+    ranked = {row["customer_id"]: _rank(row, [], False) for row in rows}
+    if not ranked or any(r is None for r in ranked.values()):
+        return None
+    known = {cid: r for cid, r in ranked.items() if r is not None}
+    union = list(dict.fromkeys(pid for r in known.values() for _, pid in r.order))
+    products = {
+        p["id"]: p
+        for p in await graph.read(ITEMS, ids=union, filter=rules.parameter(), limit=max(1, len(union)))
+    }
+    return {
+        cid: _listed(r, [products[pid] for _, pid in r.order if pid in products][:limit])
+        for cid, r in known.items()
+    }

@@ -54,6 +54,9 @@ class ProductInput:
     category: list[str] = strawberry.field(
         default_factory=list, description='Category path from the root, e.g. ["Home", "Lighting"].'
     )
+    available: bool = strawberry.field(
+        default=True, description="False: kept in the graph but never recommended (see setAvailability)."
+    )
 
 
 @strawberry.input(description="A customer referenced by orders or reviews.")
@@ -221,6 +224,7 @@ class Mutation:
                 "price": p.price,
                 "tags": p.tags,
                 "category": p.category,
+                "available": p.available,
             }
             for p in products
         ]

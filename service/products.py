@@ -29,8 +29,9 @@ from service.associations import (
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError, NotFoundError
+from service.filters import FilterArgument, ProductRules, resolve_rules
 from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
-from service.query_runner import Graph, statement
+from service.query_runner import Graph, Statement, statement
 
 __all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
 
@@ -148,6 +149,8 @@ class Product:
     has_embedding: bool = strawberry.field(
         description="True once the product's text is embedded (it then appears in similarProducts)."
     )
+    # Known when the row came from the product lookup; otherwise the field loads it.
+    _available: strawberry.Private[bool | None] = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Product:
@@ -159,7 +162,18 @@ class Product:
             updated_at=row["updated_at"],
             embedding_model=row["embedding_model"],
             has_embedding=bool(row["has_embedding"]),
+            _available=row.get("available"),
         )
+
+    @strawberry.field(
+        description="False once marked unavailable (setAvailability, or `available` in the input): "
+        "the product stays in the graph but lists leave it out unless asked."
+    )
+    async def available(self, info: ApiInfo) -> bool:
+        if self._available is not None:
+            return self._available
+        loaded = await info.context.loader(load_products).load(str(self.id))
+        return loaded is None or loaded._available is not False
 
     @strawberry.field(description="Tag names, sorted.")
     async def tags(self, info: ApiInfo) -> list[str]:
@@ -188,8 +202,9 @@ class Product:
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
         min_score: MinScoreArgument = None,
+        filter: FilterArgument = None,
     ) -> list[Association]:
-        return await resolve_associations(info, str(self.id), kind, first, min_score)
+        return await resolve_associations(info, str(self.id), kind, first, min_score, filter)
 
     @strawberry.field(
         description="How many associations of `kind` the product has, before and after `minScore`: "
@@ -274,6 +289,25 @@ class Query:
     ) -> Product:
         (product,) = await require_products(info, [str(id)], "id")
         return product
+
+    @strawberry.field(
+        description="Products by id in the order asked, null for an id that is not a product (as "
+        "Relay's `nodes`); one Cypher round trip however many ids, at most max_page_size.",
+        permission_classes=[ReadScope],
+    )
+    async def products_by_ids(
+        self,
+        info: ApiInfo,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Product ids.")],
+    ) -> list[Product | None]:
+        maximum = info.context.settings.max_page_size
+        if len(ids) > maximum:
+            raise LimitExceededError(
+                f"ids has {len(ids)} ids; the maximum is {maximum} (max_page_size)",
+                limit="max_page_size",
+                maximum=maximum,
+            )
+        return await info.context.loader(load_products).load_many([str(i) for i in ids])
 
     @strawberry.field(
         description="Products, a page at a time (ordered by id, or by relevance with `search`), "
@@ -362,30 +396,53 @@ class Query:
         first: Annotated[
             int, strawberry.argument(description="How many to return (at most max_page_size).")
         ] = 10,
+        filter: FilterArgument = None,
     ) -> list[SimilarProduct]:
         check_first(first, info.context.settings)
         if (text is None) == (product_id is None):
             raise BadInputError("give exactly one of `text` and `productId`")
+        rules = await resolve_rules(info, filter)
         graph = info.context.graph
         if product_id is not None:
-            records = await graph.read(
-                SIMILAR_BY_PRODUCT, id=str(product_id), index=VECTOR_INDEX, first=first
-            )
-            if not records:
+            found = await _nearest(graph, SIMILAR_BY_PRODUCT, first, rules, id=str(product_id))
+            if found is None:
                 raise NotFoundError(f"unknown product id {str(product_id)!r} in argument 'productId'")
-            if not records[0]["has_embedding"]:
+            if not found["has_embedding"]:
                 raise NotFoundError(
                     f"product {str(product_id)!r} has no embedding yet (it is embedded by the next refresh "
                     "or retrain job); try `text` instead"
                 )
-            return [
-                SimilarProduct(product=Product.from_row(hit), score=hit["score"])
-                for hit in records[0]["hits"]
-            ]
-        assert text is not None
-        if not text.strip():
-            raise BadInputError("`text` is empty")
-        # Leave a second of the budget for the vector query itself.
-        vector = await info.context.services.embedder.embed(text, wait_s=graph.remaining() - 1.0)
-        records = await graph.read(SIMILAR_BY_VECTOR, vector=vector, index=VECTOR_INDEX, first=first)
-        return [SimilarProduct(product=Product.from_row(r), score=r["score"]) for r in records]
+        else:
+            assert text is not None
+            if not text.strip():
+                raise BadInputError("`text` is empty")
+            # Leave a second of the budget for the vector query itself.
+            vector = await info.context.services.embedder.embed(text, wait_s=graph.remaining() - 1.0)
+            found = await _nearest(graph, SIMILAR_BY_VECTOR, first, rules, vector=vector)
+            assert found is not None  # the statement always answers one row
+        return [SimilarProduct(product=Product.from_row(hit), score=hit["score"]) for hit in found["hits"]]
+
+
+#: The most neighbours asked of the vector index while a filter leaves too few (then fewer than
+#: `first` come back).
+MAX_NEIGHBOURS = 4096
+
+
+async def _nearest(
+    graph: Graph, stmt: Statement, first: int, rules: ProductRules, **arguments: Any
+) -> Mapping[str, Any] | None:
+    """The vector index answers the k nearest and the filter applies after it (Neo4j's vector search
+    takes no predicate), so k starts at `first` plus the excluded ids and grows fourfold while the
+    filter leaves fewer than `first` of a full k: `first` is honoured whenever enough products pass."""
+    k = first + len(rules.exclude_ids)
+    while True:
+        records = await graph.read(
+            stmt, index=VECTOR_INDEX, first=first, k=k, filter=rules.parameter(), **arguments
+        )
+        if not records:
+            return None
+        row = records[0]
+        scanned = row["scanned"]
+        if len(row["hits"] or []) >= first or scanned is None or scanned < k or k >= MAX_NEIGHBOURS:
+            return row
+        k = min(k * 4, MAX_NEIGHBOURS)

@@ -32,19 +32,28 @@ from graph_schema.recommended import Reason
 from service.associations import EvidenceSource
 from service.auth import ReadScope
 from service.context import ApiInfo
-from service.customer_model import customer_model_list
+from service.customer_model import CustomerModelList, ScoredItem, customer_model_list, customer_model_lists
 from service.errors import BadInputError, LimitExceededError
+from service.filters import FilterArgument, ProductFilter, ProductRules, resolve_rules
 from service.pagination import check_first
 from service.products import Product
 from service.query_runner import Graph, statement
 
-__all__ = ["Query", "Recommendation", "RecommendationStrategy", "Recommendations", "diversify"]
+__all__ = [
+    "CustomerRecommendations",
+    "Query",
+    "Recommendation",
+    "RecommendationStrategy",
+    "Recommendations",
+    "diversify",
+]
 
 SEEDS_CUSTOMER = statement("recommendations.seeds_customer")
 SEEDS_BASKET = statement("recommendations.seeds_basket")
 RECOMMEND_LEARNED = statement("recommendations.learned")
 RECOMMEND_OBSERVED = statement("recommendations.observed")
 POPULAR = statement("recommendations.popular")
+ITEMS = statement("recommendations.items")
 
 #: The most recent distinct purchases a customer's recommendations start from.
 MAX_SEEDS = 50
@@ -143,15 +152,22 @@ def diversify(rows: Sequence[Mapping[str, Any]], first: int) -> list[Mapping[str
     return out[:first]
 
 
-async def popular(info: ApiInfo, exclude: set[str], limit: int) -> list[Mapping[str, Any]]:
+async def popular(
+    info: ApiInfo, exclude: set[str], limit: int, rules: ProductRules
+) -> list[Mapping[str, Any]]:
+    """The most ordered products (cached: counting them scans every order) that pass ``rules``, checked
+    on every call so a product marked unavailable drops out at once."""
     services = info.context.services
+    graph = info.context.graph
     cached = services.cache.get("popular")
     if cached is None or time.monotonic() - cached[0] > POPULAR_TTL_S:
-        records = await info.context.graph.read(POPULAR, limit=POPULAR_CACHED)
-        cached = (time.monotonic(), [dict(r) for r in records])
+        records = await graph.read(POPULAR, limit=POPULAR_CACHED)
+        cached = (time.monotonic(), {r["id"]: float(r["score"]) for r in records})
         services.cache["popular"] = cached
-    rows: list[Mapping[str, Any]] = [row for row in cached[1] if row["id"] not in exclude]
-    return rows[:limit]
+    orders: dict[str, float] = cached[1]
+    ids = [pid for pid in orders if pid not in exclude]
+    passing = await graph.read(ITEMS, ids=ids, filter=rules.parameter(), limit=limit)
+    return [{**row, "score": orders[row["id"]], "because": []} for row in passing]
 
 
 def _check_basket(basket: list[str], max_size: int) -> list[str]:
@@ -175,6 +191,7 @@ async def _from_customer_model(
     first: int,
     exclude_purchased: bool,
     spread: bool,
+    rules: ProductRules,
 ) -> Recommendations | None:
     """The customer model's answer, or None when the active version has none or it reaches nothing."""
     listed = await customer_model_list(
@@ -183,13 +200,20 @@ async def _from_customer_model(
         basket,
         exclude_purchased,
         first * DIVERSIFY_POOL if spread else first,
+        rules,
     )
-    if listed is None or not listed.items or (listed.stored == 0 and listed.bought == 0):
+    if listed is None or not _placed(listed):
         return None  # no customer model, or nothing to know this customer by: basket, then popular
     chosen = listed.items[:first]
     if spread:
         rows = diversify([{"category": i.row["category"], "item": i} for i in listed.items], first)
         chosen = [row["item"] for row in rows]
+    return _model_answer(customer_id, listed, chosen, unknown)
+
+
+def _model_answer(
+    customer_id: str, listed: CustomerModelList, chosen: Sequence[ScoredItem], unknown: Sequence[str]
+) -> Recommendations:
     reason = None
     if listed.stored == 0:
         reason = (
@@ -217,6 +241,11 @@ async def _from_customer_model(
     )
 
 
+def _placed(listed: CustomerModelList | None) -> bool:
+    """Whether the customer model knows the customer by anything (stored lists or purchases)."""
+    return listed is not None and bool(listed.items) and (listed.stored > 0 or listed.bought > 0)
+
+
 async def recommend(
     info: ApiInfo,
     customer_id: str | None,
@@ -224,11 +253,13 @@ async def recommend(
     first: int,
     exclude_purchased: bool | None,
     spread: bool,
+    given: ProductFilter | None,
 ) -> Recommendations:
     settings = info.context.settings
     check_first(first, settings)
     if customer_id is None and basket is None:
         raise BadInputError("give `customerId`, `basket`, or both")
+    rules = await resolve_rules(info, given)
     graph: Graph = info.context.graph
     unknown: list[str] = []
     if basket is not None:
@@ -239,7 +270,7 @@ async def recommend(
         basket = [b for b in basket if b in known]
     if customer_id is not None:
         answer = await _from_customer_model(
-            info, customer_id, basket or [], unknown, first, bool(exclude_purchased), spread
+            info, customer_id, basket or [], unknown, first, bool(exclude_purchased), spread, rules
         )
         if answer is not None:
             return answer
@@ -268,7 +299,12 @@ async def recommend(
     reason: str | None = None
     if seeds and version is not None:
         rows = await graph.read(
-            RECOMMEND_LEARNED, seeds=seeds, version=version, exclude=list(exclude), limit=limit
+            RECOMMEND_LEARNED,
+            seeds=seeds,
+            version=version,
+            exclude=list(exclude),
+            limit=limit,
+            filter=rules.parameter(),
         )
         source = EvidenceSource.LEARNED
     if seeds and not rows:
@@ -277,12 +313,14 @@ async def recommend(
             if version is None
             else f"model {version} has no edges from the seeds"
         ) + ": observed co-purchases answered"
-        rows = await graph.read(RECOMMEND_OBSERVED, seeds=seeds, exclude=list(exclude), limit=limit)
+        rows = await graph.read(
+            RECOMMEND_OBSERVED, seeds=seeds, exclude=list(exclude), limit=limit, filter=rules.parameter()
+        )
         source = EvidenceSource.OBSERVED
     if not rows:
         reason = f"{cold_reason}: the most ordered products answered"
         strategy, source = RecommendationStrategy.POPULAR, None
-        rows = await popular(info, exclude, limit)
+        rows = await popular(info, exclude, limit, rules)
     chosen = diversify(rows, first) if spread else list(rows[:first])
     return Recommendations(
         strategy=strategy,
@@ -301,6 +339,71 @@ async def recommend(
             for index, r in enumerate(chosen)
         ],
     )
+
+
+@strawberry.type(description="One customer's recommendations in a batch (recommendationsFor).")
+class CustomerRecommendations:
+    customer_id: strawberry.ID = strawberry.field(description="The customer asked for.")
+    recommendations: Recommendations = strawberry.field(description="Their list and how it was made.")
+
+
+async def recommend_many(
+    info: ApiInfo, customer_ids: list[str], first: int, given: ProductFilter | None
+) -> list[CustomerRecommendations]:
+    """Lists for many customers (an e-mail campaign) in at most three round trips however many:
+    the customer model's candidates, their products through the filter, and the popular fallback
+    for customers the model cannot place (unknown, or no purchases and no stored list)."""
+    settings = info.context.settings
+    check_first(first, settings)
+    customer_ids = list(dict.fromkeys(customer_ids))
+    if not customer_ids:
+        raise BadInputError("`customerIds` is empty")
+    if len(customer_ids) > settings.max_page_size:
+        raise LimitExceededError(
+            f"customerIds has {len(customer_ids)} ids; the maximum is {settings.max_page_size} "
+            "(max_page_size)",
+            limit="max_page_size",
+            maximum=settings.max_page_size,
+        )
+    rules = await resolve_rules(info, given)
+    lists = await customer_model_lists(info.context.graph, customer_ids, first, rules) or {}
+    fallback: list[Mapping[str, Any]] = []
+    if any(not _placed(lists.get(c)) for c in customer_ids):
+        fallback = await popular(info, set(), first, rules)
+    answers = []
+    for customer_id in customer_ids:
+        listed = lists.get(customer_id)
+        if listed is not None and _placed(listed):
+            answer = _model_answer(customer_id, listed, listed.items[:first], [])
+        else:
+            why = (
+                "the active version has no customer model"
+                if not lists
+                else (
+                    f"the customer model cannot place customer {customer_id!r} (unknown, or no purchases yet)"
+                )
+            )
+            answer = Recommendations(
+                strategy=RecommendationStrategy.POPULAR,
+                edge_source=None,
+                model_version=None,
+                fallback_reason=f"{why}: the most ordered products answered",
+                unknown_product_ids=[],
+                items=[
+                    Recommendation(
+                        product=Product.from_row(r),
+                        score=float(r["score"]),
+                        rank=index + 1,
+                        because=[],
+                        category=r["category"],
+                    )
+                    for index, r in enumerate(fallback)
+                ],
+            )
+        answers.append(
+            CustomerRecommendations(customer_id=strawberry.ID(customer_id), recommendations=answer)
+        )
+    return answers
 
 
 @strawberry.type
@@ -333,6 +436,7 @@ class Query:
         diversify: Annotated[
             bool, strawberry.argument(description="Spread the list across categories.")
         ] = False,
+        filter: FilterArgument = None,
     ) -> Recommendations:
         return await recommend(
             info,
@@ -341,4 +445,22 @@ class Query:
             first,
             exclude_purchased,
             diversify,
+            filter,
         )
+
+    @strawberry.field(
+        description="Recommendations for many customers at once (e-mail campaigns), in a constant "
+        "number of round trips: the customer model's lists without a basket, or the most ordered "
+        "products for customers it cannot place. At most max_page_size customers.",
+        permission_classes=[ReadScope],
+    )
+    async def recommendations_for(
+        self,
+        info: ApiInfo,
+        customer_ids: Annotated[list[strawberry.ID], strawberry.argument(description="Customer ids.")],
+        first: Annotated[
+            int, strawberry.argument(description="How many per customer (at most max_page_size).")
+        ] = 10,
+        filter: FilterArgument = None,
+    ) -> list[CustomerRecommendations]:
+        return await recommend_many(info, [str(c) for c in customer_ids], first, filter)

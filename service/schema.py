@@ -21,7 +21,16 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from affinity.settings import Environment, Settings
-from service import associations, explain, ingest, jobs, model_versions, products, recommendations
+from service import (
+    associations,
+    explain,
+    ingest,
+    jobs,
+    model_versions,
+    products,
+    recommendations,
+    removal,
+)
 from service.errors import MaskUnexpectedErrors
 from service.metrics import MetricsExtension
 from service.query_cost import QueryCostLimit
@@ -41,9 +50,12 @@ Query = merge_types(
     ),
 )
 Query.__doc__ = "Read the product graph: products, associations, recommendations, explanations, models, jobs."
-Mutation = merge_types("Mutation", (ingest.Mutation, jobs.Mutation, model_versions.Mutation))
+Mutation = merge_types(
+    "Mutation", (ingest.Mutation, removal.Mutation, jobs.Mutation, model_versions.Mutation)
+)
 Mutation.__doc__ = (
-    "Write: ingest records, start a retrain, activate or roll back a model version (admin scope)."
+    "Write: ingest records, mark products unavailable, delete products, erase customers, start a "
+    "retrain, activate or roll back a model version (admin scope)."
 )
 
 

@@ -1,5 +1,5 @@
 // Ingest: one batch of products with their tags and category.
-// $rows: [{id, title, description, price, tags, tag_source, category_id, hash}];
+// $rows: [{id, title, description, price, available, tags, tag_source, category_id, hash}];
 // $owned_sources: the TAGGED sources ingest owns (its stale ones are removed, others kept).
 // A product whose ingest_hash equals the row's hash is unchanged and not touched at all, so a
 // second run writes nothing. Everything a product owns is written in the same transaction as its
@@ -11,6 +11,7 @@ WHERE previous IS NULL OR previous <> row.hash
 SET p.title = row.title,
     p.description = row.description,
     p.price = row.price,
+    p.available = row.available,
     p.ingest_hash = row.hash,
     p.updated_at = datetime()
 WITH p, row, previous

@@ -1,13 +1,31 @@
-// The $first products nearest to a product's stored text embedding ($index: the vector index).
-// One row when the product exists: has_embedding tells a product not embedded yet from no neighbours.
-MATCH (p:Product {id: $id})
-CALL (p) {
-  WITH p WHERE p.embedding IS NOT NULL
-  CALL db.index.vector.queryNodes($index, $first + 1, p.embedding) YIELD node, score
-  WITH node, score WHERE node <> p
-  ORDER BY score DESC, node.id
-  RETURN collect({id: node.id, title: node.title, description: node.description, price: node.price,
-                  updated_at: toString(node.updated_at), embedding_model: node.embedding_model,
-                  has_embedding: true, score: score})[..$first] AS hits
+// The $first products nearest to a product's stored text embedding ($index: the vector index),
+// among its $k nearest, without those $filter (service/filters.py) leaves out. One row when the
+// product exists: has_embedding tells a product not embedded yet from no neighbours; scanned is how
+// many neighbours the index gave (the caller widens $k while the filter leaves fewer than $first).
+MATCH (source:Product {id: $id})
+OPTIONAL CALL (source) {
+  WITH source WHERE source.embedding IS NOT NULL
+  CALL db.index.vector.queryNodes($index, $k + 1, source.embedding) YIELD node, score
+  WITH source, collect([node, score]) AS found
+  CALL (source, found) {
+    UNWIND found AS hit
+    WITH hit[0] AS p, hit[1] AS score
+    WHERE p <> source
+      AND ($filter.include_unavailable OR coalesce(p.available, true))
+      AND NOT p.id IN $filter.exclude_ids
+      AND ($filter.min_price IS NULL OR p.price >= $filter.min_price)
+      AND ($filter.max_price IS NULL OR p.price <= $filter.max_price)
+      AND (size($filter.categories) = 0 OR EXISTS {
+        MATCH (p)-[:IN_CATEGORY]->(c:Category)
+        WHERE any(f IN $filter.categories WHERE c.id = f OR c.id STARTS WITH f + '/') })
+      AND NOT EXISTS {
+        MATCH (p)-[:IN_CATEGORY]->(c:Category)
+        WHERE any(f IN $filter.exclude_categories WHERE c.id = f OR c.id STARTS WITH f + '/') }
+    WITH p, score ORDER BY score DESC, p.id LIMIT $first
+    RETURN collect({id: p.id, title: p.title, description: p.description, price: p.price,
+                    updated_at: toString(p.updated_at), embedding_model: p.embedding_model,
+                    has_embedding: true, score: score}) AS hits
+  }
+  RETURN size(found) - 1 AS scanned, hits
 }
-RETURN p.embedding IS NOT NULL AS has_embedding, hits
+RETURN source.embedding IS NOT NULL AS has_embedding, scanned, hits

@@ -213,3 +213,23 @@ def test_reviews_reach_the_training_export(
     )
     assert len(history) == 3  # orders 1, 11, 21 of customer C001, newest first
     assert [row["order"] for row in history] == ["O00021", "O00011", "O00001"]
+
+
+def test_availability_from_the_input_file(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    shop = make_dataset(tmp_path / "shop")
+    run_ingest(empty_graph, settings, shop)
+    (tmp_path / "edit").mkdir()
+    edit = tmp_path / "edit" / "products.csv"
+    header = "id,title,description,price,tags,category,available\n"
+    row = "P0003,Product 3,plain,4.5,colour:c0|type:t3,Home > Shelf 1,"  # as make_dataset wrote it
+    # An explicit `available: true` is the default: the stored digest still matches, nothing is written.
+    edit.write_text(header + row + "true\n")
+    assert run_ingest(empty_graph, settings, tmp_path / "edit").outcomes["products"].unchanged == 1
+    edit.write_text(header + row + "false\n")
+    assert run_ingest(empty_graph, settings, tmp_path / "edit").outcomes["products"].updated == 1
+    records, _, _ = empty_graph.execute_query(
+        cypher.query("products.by_ids"), ids=["P0003", "P0004"], database_=settings.neo4j_database
+    )
+    assert {r["id"]: r["available"] for r in records} == {"P0003": False, "P0004": True}

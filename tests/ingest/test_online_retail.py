@@ -62,7 +62,16 @@ def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
     assert len(dataset.orders) == 3
     assert sorted(product.id for product in dataset.products) == ["71053", "85123A"]
     record = json.loads(paths[0].read_text().splitlines()[0])
-    assert set(record) == {"id", "title", "description", "price", "tags", "tag_source", "category"}
+    assert set(record) == {
+        "id",
+        "title",
+        "description",
+        "price",
+        "tags",
+        "tag_source",
+        "category",
+        "available",
+    }
     write_input_files(load_online_retail(online_retail_raw_file(tmp_path)), tmp_path / "out")
     assert [path.read_bytes() for path in paths] == first_bytes  # byte-identical on a re-run
 

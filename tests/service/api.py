@@ -256,3 +256,16 @@ def error_of(
     assert body.get("errors"), body
     first: dict[str, Any] = body["errors"][0]
     return first
+
+
+def neo4j_calls(client: TestClient) -> float:
+    """Statements the API has run so far (each one is timed in ``affinity_api_neo4j_seconds``)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = client.get("/metrics").text
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "affinity_api_neo4j_seconds_count"
+    )

@@ -23,7 +23,7 @@ from ingest.pipeline import ingest_paths
 from service.app import create_app
 from stores import versions
 from tests.factories import small_train_params, write_snapshot_input_files
-from tests.service.api import ADMIN, data
+from tests.service.api import ADMIN, data, gql, neo4j_calls
 from tests.statements import TEST_CYPHER
 from training.cobought import cobought_matrices
 from training.customer_baselines import TifuParams
@@ -232,3 +232,46 @@ def test_unknown_customers_get_the_basket_then_popular(client: TestClient, offli
     assert with_basket["strategy"] == "BASKET" and with_basket["items"]
     alone = _ask(client, "nobody")
     assert alone["strategy"] == "POPULAR" and "unknown customer" in alone["fallbackReason"]
+
+
+BATCH = """query($ids: [ID!]!, $first: Int) { recommendationsFor(customerIds: $ids, first: $first) {
+  customerId recommendations { strategy modelVersion items { product { id } reason } } } }"""
+
+
+def test_recommendations_for_many_customers_in_a_constant_number_of_round_trips(
+    client: TestClient, offline: Offline
+) -> None:
+    customers = [offline.customer_ids[int(c)] for c in offline.next_basket.customers]
+    asked = [*customers, "nobody"]
+    data(client, BATCH, {"ids": ["nobody"]})  # the popular ranking is cached from here on
+    calls = neo4j_calls(client)
+    batch = data(client, BATCH, {"ids": asked, "first": 10})["recommendationsFor"]
+    many = neo4j_calls(client) - calls
+    calls = neo4j_calls(client)
+    data(client, BATCH, {"ids": [customers[0], "nobody"], "first": 10})
+    few = neo4j_calls(client) - calls
+    # the customers' candidates, their products through the filter, the popular products through it
+    assert many == few == 3
+    assert [b["customerId"] for b in batch] == asked
+    for customer, answer in zip(customers, batch, strict=False):
+        single = _ask(client, customer)
+        assert answer["recommendations"]["strategy"] == "CUSTOMER_MODEL"
+        assert [i["product"]["id"] for i in answer["recommendations"]["items"]] == [
+            i["product"]["id"] for i in single["items"]
+        ]
+    assert batch[-1]["recommendations"]["strategy"] == "POPULAR"
+    campaign = data(client, BATCH, {"ids": [f"c{i}" for i in range(100)], "first": 10})  # inside the cost
+    assert len(campaign["recommendationsFor"]) == 100
+    too_many = gql(client, BATCH, {"ids": [f"c{i}" for i in range(101)], "first": 10})["errors"][0]
+    assert too_many["extensions"]["code"] == "LIMIT_EXCEEDED" and "max_page_size" in too_many["message"]
+
+
+def test_the_customer_model_counts_first_after_the_filter(client: TestClient, offline: Offline) -> None:
+    customer = offline.customer_ids[int(offline.next_basket.customers[1])]
+    plain = [i["product"]["id"] for i in _ask(client, customer, first=6)["items"]]
+    query = """query($c: ID!, $x: [ID!]!) {
+      recommendations(customerId: $c, first: 5, filter: {excludeIds: $x}) {
+        strategy items { product { id } } } }"""
+    answer = data(client, query, {"c": customer, "x": plain[:1]})["recommendations"]
+    assert answer["strategy"] == "CUSTOMER_MODEL"
+    assert [i["product"]["id"] for i in answer["items"]] == plain[1:6]

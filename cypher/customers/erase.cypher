@@ -1,0 +1,25 @@
+// Erase a customer ($id): their orders with every order line, their reviews, their stored
+// recommendations (RECOMMENDED, every version) and the customer node. The co-purchase counts the
+// orders contributed to are recounted afterwards by the observe pass (ingest/removal.py). One row:
+// whether the customer existed, and how many orders and reviews went with them.
+OPTIONAL MATCH (c:Customer {id: $id})
+OPTIONAL CALL (c) {
+  WITH c WHERE c IS NOT NULL
+  OPTIONAL MATCH (c)-[:PLACED]->(o:Order)
+  WITH collect(o) AS orders
+  FOREACH (o IN orders | DETACH DELETE o)
+  RETURN size(orders) AS orders
+}
+OPTIONAL CALL (c) {
+  WITH c WHERE c IS NOT NULL
+  OPTIONAL MATCH (c)-[:WROTE]->(r:Review)
+  WITH collect(r) AS reviews
+  FOREACH (r IN reviews | DETACH DELETE r)
+  RETURN size(reviews) AS reviews
+}
+WITH c, c IS NOT NULL AS found, coalesce(orders, 0) AS orders, coalesce(reviews, 0) AS reviews
+CALL (c) {
+  WITH c WHERE c IS NOT NULL
+  DETACH DELETE c
+}
+RETURN found, orders, reviews
