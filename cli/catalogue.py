@@ -83,6 +83,7 @@ def erase(
         console.print(f"no customer {customer_id!r}: nothing to erase")
         return
     console.print(
-        f"customer {customer_id!r} erased with {erasure.orders} order(s) and {erasure.reviews} review(s)"
+        f"customer {customer_id!r} erased with {erasure.orders} order(s), {erasure.reviews} review(s) "
+        f"and {erasure.events} event(s)"
         + (f"; co-purchase edges recounted ({report.edges} edges)" if report else "")
     )

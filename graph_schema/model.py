@@ -19,6 +19,7 @@ class Label(StrEnum):
     SCHEMA_MIGRATION = "SchemaMigration"
     JOB = "Job"
     JOB_LOCK = "JobLock"
+    EVENT = "Event"
 
 
 class Rel(StrEnum):
@@ -32,6 +33,7 @@ class Rel(StrEnum):
     BOUGHT_WITH = "BOUGHT_WITH"
     ASSOCIATED = "ASSOCIATED"
     RECOMMENDED = "RECOMMENDED"
+    ON = "ON"
 
 
 class AssociationKind(StrEnum):
@@ -53,6 +55,7 @@ REQUIRED_CONSTRAINTS: dict[str, Label] = {
     "schema_migration_version": Label.SCHEMA_MIGRATION,
     "job_id": Label.JOB,
     "job_lock_kind": Label.JOB_LOCK,
+    "event_id": Label.EVENT,
 }
 VECTOR_INDEX = "product_embedding"
 FULLTEXT_INDEX = "product_text"

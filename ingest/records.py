@@ -2,10 +2,11 @@
 
 A shop exports four kinds of records, as CSV or JSON Lines (optionally gzipped):
 
-- :class:`ProductRecord`: id, title, description, price, tags, category path
+- :class:`ProductRecord`: id, title, description, price, tags, category paths, availability
 - :class:`CustomerRecord`: id, country
 - :class:`OrderLineRecord`: one line of an order: order id, customer id (empty for a guest), timestamp,
-  product id, quantity, unit price. An order is the set of its lines.
+  product id, quantity and unit price (each optional: unknown is not zero). An order is the set of
+  its lines.
 - :class:`ReviewRecord`: id, product id, customer id (optional), rating 1-5, text, timestamp
 
 Models hold values only; reading files, locating problems and cross-record checks live in
@@ -108,8 +109,28 @@ class ProductRecord(_Record):
     # Who said so: "catalogue" (the shop's own tags) or "rules" (derived by the Online Retail adapter).
     tag_source: Literal["catalogue", "rules"] = "catalogue"
     category: Annotated[tuple[Name, ...], Field(max_length=10)] = ()
+    # More category paths for a product filed in several places (a mug in Kitchen and in Gifts). CSV:
+    # paths separated by "|", each "Root > Leaf"; JSON: a list of paths (lists, or "Root > Leaf").
+    categories: Annotated[
+        tuple[Annotated[tuple[Name, ...], Field(min_length=1, max_length=10)], ...], Field(max_length=20)
+    ] = ()
     # False: still in the graph (its orders keep teaching the models) but never recommended.
     available: bool = True
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _category_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [path for path in value.split(CSV_LIST_SEPARATOR) if path.strip()]
+        if isinstance(value, list | tuple):
+            return [path.split(CSV_PATH_SEPARATOR) if isinstance(path, str) else path for path in value]
+        return value
+
+    @property
+    def category_paths(self) -> tuple[tuple[str, ...], ...]:
+        """Every category path of the product, ``category`` first, without repeats."""
+        paths = ([self.category] if self.category else []) + list(self.categories)
+        return tuple(dict.fromkeys(tuple(path) for path in paths))
 
     @field_validator("tags")
     @classmethod
@@ -138,14 +159,16 @@ class OrderLineRecord(_Record):
     """One line of an order. Lines of one order must agree on ``customer_id`` and ``ts``."""
 
     kind: ClassVar[RecordKind] = RecordKind.order_lines
-    required_columns: ClassVar[tuple[str, ...]] = ("order_id", "ts", "product_id", "quantity", "unit_price")
+    required_columns: ClassVar[tuple[str, ...]] = ("order_id", "ts", "product_id")
 
     order_id: Identifier
     customer_id: Identifier | None = None
     ts: datetime
     product_id: Identifier
-    quantity: Annotated[int, Field(gt=0)]
-    unit_price: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    # Unknown (None) is not zero: a shop that does not export them leaves them out, and a free item
+    # (unit_price 0) stays a free item.
+    quantity: Annotated[int, Field(gt=0)] | None = None
+    unit_price: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
 
     @field_validator("ts")
     @classmethod

@@ -4,9 +4,10 @@
   together) but no list returns it (``service/filters.py``).
 - **Deleting** a product removes the node with every relationship it has (order lines, observed and
   learned associations of every model version, customer recommendations) and its reviews.
-- **Erasing** a customer removes the customer, their orders and order lines, their reviews and
-  their stored recommendations, then recounts the co-purchase edges (``BOUGHT_WITH``) those orders
-  fed, with the observe pass, so their baskets leave no trace in the counts either.
+- **Erasing** a customer removes the customer, their orders and order lines, their reviews,
+  their stored recommendations and their shop events, then recounts the co-purchase edges
+  (``BOUGHT_WITH``) those orders fed, with the observe pass, so their baskets leave no trace in
+  the counts either.
 
 Each is idempotent: a second call finds nothing left and reports so.
 """
@@ -50,11 +51,12 @@ class Erasure:
     found: bool
     orders: int
     reviews: int
+    events: int
 
 
 def erase_customer(driver: neo4j.Driver, database: str, customer_id: str) -> Erasure:
-    """Delete the customer with their orders, reviews and recommendations in one transaction. The
-    caller then runs the observe pass (:func:`ingest.associations.observe`) to recount co-purchases."""
+    """Delete the customer with their orders, reviews, recommendations and events in one transaction.
+    The caller then runs the observe pass (:func:`ingest.associations.observe`) to recount co-purchases."""
     records, _, _ = driver.execute_query(ERASE_CUSTOMER, id=customer_id, database_=database)
     row = records[0]
-    return Erasure(bool(row["found"]), int(row["orders"]), int(row["reviews"]))
+    return Erasure(bool(row["found"]), int(row["orders"]), int(row["reviews"]), int(row["events"]))

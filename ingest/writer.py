@@ -74,16 +74,21 @@ def category_id(path: Sequence[str]) -> str:
     return "/".join(_slug(segment) for segment in path)
 
 
+def _add_path(rows: dict[str, dict[str, Any]], leaf_path: Sequence[str]) -> None:
+    for depth in range(1, len(leaf_path) + 1):
+        path = leaf_path[:depth]
+        key = category_id(path)
+        if key not in rows:
+            parent = category_id(path[:-1]) if depth > 1 else None
+            rows[key] = {"id": key, "name": path[-1], "parent_id": parent, "depth": depth}
+
+
 def category_rows(products: Sequence[ProductRecord]) -> list[dict[str, Any]]:
     """Every category on the products' paths, parents first; the first spelling of a name wins."""
     rows: dict[str, dict[str, Any]] = {}
     for product in products:
-        for depth in range(1, len(product.category) + 1):
-            path = product.category[:depth]
-            key = category_id(path)
-            if key not in rows:
-                parent = category_id(path[:-1]) if depth > 1 else None
-                rows[key] = {"id": key, "name": path[-1], "parent_id": parent, "depth": depth}
+        for path_of_leaf in product.category_paths:
+            _add_path(rows, path_of_leaf)
     ordered = sorted(rows.values(), key=lambda row: (row["depth"], row["id"]))
     for row in ordered:
         row["hash"] = content_hash({"name": row["name"], "parent_id": row["parent_id"]})
@@ -101,12 +106,19 @@ def _product_row(product: ProductRecord) -> dict[str, Any]:
         "tag_source": product.tag_source,
         "category_id": category_id(product.category) if product.category else None,
     }
+    # Only a product filed under more paths than `category` adds them to its digest, so the hashes of
+    # products stored before `categories` existed still match and a re-ingest leaves them unchanged.
+    more = [category_id(path) for path in product.category_paths if path != product.category]
+    if more:
+        row["more_category_ids"] = more
     # Only a product marked unavailable adds the field to its digest, so the hashes of products
     # stored before the field existed still match and a re-ingest leaves them unchanged.
     if not product.available:
         row["available"] = False
     row["hash"] = content_hash(row)
     row["available"] = product.available
+    row["category_ids"] = [category_id(path) for path in product.category_paths]
+    row.pop("more_category_ids", None)
     return row
 
 

@@ -59,6 +59,7 @@ curl -s "http://127.0.0.1:$api_port/graphql" -H "X-API-Key: $read_key" -H 'Conte
 cat <<MSG
 
 Affinity is serving (Ctrl-C stops the API; \`affinity db stop\` and \`affinity broker stop\` stop the rest):
+  Reference shop page     http://127.0.0.1:$api_port/shop/?key=$read_key
   GraphQL API + GraphiQL  http://127.0.0.1:$api_port/graphql   (header X-API-Key: $read_key)
   Neo4j Browser           http://127.0.0.1:${AFFINITY_NEO4J_HTTP_PORT:-7474}/browser/   (user neo4j; queries in cypher/explore/)
   Health and metrics      http://127.0.0.1:$api_port/healthz  /readyz  /metrics

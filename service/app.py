@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -25,8 +26,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http.ides import GraphQL_IDE
@@ -58,7 +60,9 @@ LIST_CONSTRAINTS = cypher.query("schema.list_constraints")
 LIST_INDEXES = cypher.query("schema.list_indexes")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{6,64}$")
-_KNOWN_PATHS = {"/graphql", "/healthz", "/readyz", "/metrics"}
+_KNOWN_PATHS = {"/graphql", "/healthz", "/readyz", "/metrics", "/shop/"}
+#: The reference shop page: plain HTML, CSS and JavaScript served as they are.
+SHOP_PAGE = Path(__file__).resolve().parent / "static" / "shop"
 
 
 class RequestLogMiddleware:
@@ -258,6 +262,9 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            # The reference shop page (plain files, no build step) and the root pointing to it.
+            Mount("/shop", StaticFiles(directory=SHOP_PAGE, html=True), name="shop"),
+            Route("/", lambda request: RedirectResponse("/shop/"), methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -22,6 +22,7 @@ from graph_schema import AssociationKind as LearnedKind
 from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import ApiError, ErrorCode, NotFoundError
+from service.events import recommendation_id
 from service.filters import FilterArgument, ProductRules, resolve_rules
 from service.pagination import check_first
 from service.query_runner import Graph, statement
@@ -245,6 +246,10 @@ class Association:
         description="Model version of a learned edge; null for observed."
     )
     source_id: strawberry.ID = strawberry.field(description="The product this association starts from.")
+    recommendation_id: strawberry.ID = strawberry.field(
+        description="The id of the list this item came in (the same for every item of one list): send "
+        "it with the item's events (recordEvents) to attribute them to the version and kind."
+    )
 
     @strawberry.field(description="The evidence: shared baskets, lift, shared tags and the model version.")
     async def explanation(self, info: ApiInfo) -> AssociationExplanation:
@@ -284,6 +289,7 @@ async def resolve_associations(
             "no model version is active yet, so there are no learned associations: run the `retrain` "
             "mutation, activate a version, or ask for kind: OBSERVED"
         )
+    list_id = recommendation_id(rows.version, f"associations:{kind.value}")
     return [
         Association(
             product=Product.from_row(item),
@@ -292,6 +298,7 @@ async def resolve_associations(
             rank=int(item["rank"]) if item["rank"] is not None else index + 1,
             model_version=rows.version,
             source_id=strawberry.ID(product_id),
+            recommendation_id=list_id,
         )
         for index, item in enumerate(rows.items)
     ]

@@ -54,6 +54,10 @@ class ProductInput:
     category: list[str] = strawberry.field(
         default_factory=list, description='Category path from the root, e.g. ["Home", "Lighting"].'
     )
+    categories: list[list[str]] = strawberry.field(
+        default_factory=list,
+        description='More category paths, for a product filed in several places: [["Kitchen"], ["Gifts"]].',
+    )
     available: bool = strawberry.field(
         default=True, description="False: kept in the graph but never recommended (see setAvailability)."
     )
@@ -75,8 +79,10 @@ class OrderLineInput:
     product_id: strawberry.ID = strawberry.field(
         description="The product bought (must exist or be upserted first)."
     )
-    quantity: int = strawberry.field(description="Units, at least 1.")
-    unit_price: float = strawberry.field(description="Price per unit, at least 0.")
+    quantity: int | None = strawberry.field(default=None, description="Units, at least 1; null when unknown.")
+    unit_price: float | None = strawberry.field(
+        default=None, description="Price per unit, at least 0; null when unknown (0 is a free item)."
+    )
 
 
 @strawberry.input(description="A customer's review of a product.")
@@ -224,6 +230,7 @@ class Mutation:
                 "price": p.price,
                 "tags": p.tags,
                 "category": p.category,
+                "categories": p.categories,
                 "available": p.available,
             }
             for p in products

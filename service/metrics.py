@@ -5,6 +5,8 @@
 - ``affinity_api_errors_total{operation,code}``: errors by their ``extensions.code``
 - ``affinity_api_neo4j_seconds{statement}``: time in Neo4j per named Cypher statement (histogram)
 - ``affinity_api_http_requests_total{path,status}``: every HTTP request
+- ``affinity_api_events_total{type,strategy}``: shop events recorded (``recordEvents``), by the
+  strategy of the list they answer (``none`` without a ``recommendationId``)
 - ``affinity_api_rate_limited_total``: operations refused by the per-key rate limit
 - ``affinity_api_rate_limiter_unavailable_total``: rate-limit checks let through without Redis
 
@@ -24,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 
 __all__ = [
     "ERRORS",
+    "EVENTS",
     "HTTP_REQUESTS",
     "NEO4J_SECONDS",
     "RATE_LIMITED",
@@ -45,6 +48,7 @@ NEO4J_SECONDS = Histogram(
     "affinity_api_neo4j_seconds", "Time in Neo4j per named Cypher statement", ["statement"], buckets=_BUCKETS
 )
 HTTP_REQUESTS = Counter("affinity_api_http_requests", "HTTP requests", ["path", "status"])
+EVENTS = Counter("affinity_api_events", "Shop events recorded, by type and strategy", ["type", "strategy"])
 RATE_LIMITED = Counter("affinity_api_rate_limited", "Operations refused by the per-key rate limit")
 RATE_LIMITER_UNAVAILABLE = Counter(
     "affinity_api_rate_limiter_unavailable", "Rate-limit checks that could not reach Redis (let through)"

@@ -34,6 +34,7 @@ from service.auth import ReadScope
 from service.context import ApiInfo
 from service.customer_model import CustomerModelList, ScoredItem, customer_model_list, customer_model_lists
 from service.errors import BadInputError, LimitExceededError
+from service.events import recommendation_id
 from service.filters import FilterArgument, ProductFilter, ProductRules, resolve_rules
 from service.pagination import check_first
 from service.products import Product
@@ -134,6 +135,13 @@ class Recommendations:
         description="Basket ids that are not products (ignored)."
     )
     items: list[Recommendation] = strawberry.field(description="Recommended products, best first.")
+
+    @strawberry.field(
+        description="The id of this answer: send it with the events of its products (recordEvents) "
+        "to attribute them to the model version and strategy that made it."
+    )
+    def recommendation_id(self) -> strawberry.ID:
+        return recommendation_id(self.model_version, self.strategy.name.lower())  # the enum's value
 
 
 def diversify(rows: Sequence[Mapping[str, Any]], first: int) -> list[Mapping[str, Any]]:

@@ -60,6 +60,7 @@ class ErasureResult:
     found: bool = strawberry.field(description="False when there was no such customer (nothing to do).")
     orders: int = strawberry.field(description="Orders deleted with their lines.")
     reviews: int = strawberry.field(description="Reviews deleted.")
+    events: int = strawberry.field(description="Shop events (views, clicks, ...) deleted.")
     recount_job_id: strawberry.ID | None = strawberry.field(
         description="The background job recounting the co-purchase edges without the erased orders."
     )
@@ -126,8 +127,9 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Erase a customer: their orders and order lines, reviews and stored recommendations "
-        "go at once, then a background job recounts the co-purchase edges without their orders. "
+        description="Erase a customer: their orders and order lines, reviews, stored recommendations "
+        "and events"
+        " go at once, then a background job recounts the co-purchase edges without their orders. "
         "Idempotent.",
         permission_classes=[AdminScope],
     )
@@ -153,6 +155,7 @@ class Mutation:
             found=erasure.found,
             orders=erasure.orders,
             reviews=erasure.reviews,
+            events=erasure.events,
             recount_job_id=strawberry.ID(job_id) if job_id else None,
             warnings=warnings,
         )

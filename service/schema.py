@@ -23,6 +23,8 @@ from strawberry.types import ExecutionContext
 from affinity.settings import Environment, Settings
 from service import (
     associations,
+    customers,
+    events,
     explain,
     ingest,
     jobs,
@@ -47,11 +49,14 @@ Query = merge_types(
         explain.Query,
         model_versions.Query,
         jobs.Query,
+        events.Query,
+        customers.Query,
     ),
 )
 Query.__doc__ = "Read the product graph: products, associations, recommendations, explanations, models, jobs."
 Mutation = merge_types(
-    "Mutation", (ingest.Mutation, removal.Mutation, jobs.Mutation, model_versions.Mutation)
+    "Mutation",
+    (ingest.Mutation, removal.Mutation, events.Mutation, jobs.Mutation, model_versions.Mutation),
 )
 Mutation.__doc__ = (
     "Write: ingest records, mark products unavailable, delete products, erase customers, start a "

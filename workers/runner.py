@@ -168,3 +168,33 @@ def mark_failed(job_id: str) -> None:
         versions.mark(driver, settings.neo4j_database, version_of(job_id), "failed", "pipeline failed")
     finally:
         driver.close()
+
+
+def run_one_task_job(job_id: str, work: Callable[[neo4j.Driver, Settings], dict[str, Any]]) -> dict[str, Any]:
+    """A job that is a single task (a product refresh, a co-purchase recount): it finishes with the
+    work's result (its ``version``, if any, is the job's model version), or failed with the error.
+    Transient errors are re-raised untouched, for the task's retries."""
+    settings = get_settings()
+    driver = connect(settings, wait_s=10)
+    try:
+        try:
+            result = work(driver, settings)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            jobs.finish(
+                driver, settings.neo4j_database, job_id, "failed", error=f"{type(error).__name__}: {error}"
+            )
+            raise
+        version = result.get("version")
+        jobs.finish(
+            driver,
+            settings.neo4j_database,
+            job_id,
+            "succeeded",
+            model_version=version if isinstance(version, str) else None,
+            result=result,
+        )
+        return result
+    finally:
+        driver.close()

@@ -1,5 +1,6 @@
 // Ingest: one batch of products with their tags and category.
-// $rows: [{id, title, description, price, available, tags, tag_source, category_id, hash}];
+// $rows: [{id, title, description, price, available, tags, tag_source, category_ids, hash}]
+// (category_ids: the leaf of each of the product's category paths);
 // $owned_sources: the TAGGED sources ingest owns (its stale ones are removed, others kept).
 // A product whose ingest_hash equals the row's hash is unchanged and not touched at all, so a
 // second run writes nothing. Everything a product owns is written in the same transaction as its
@@ -28,11 +29,12 @@ CALL (p, row) {
 }
 CALL (p, row) {
   MATCH (p)-[old:IN_CATEGORY]->(c:Category)
-  WHERE row.category_id IS NULL OR c.id <> row.category_id
+  WHERE NOT c.id IN row.category_ids
   DELETE old
 }
 CALL (p, row) {
-  MATCH (c:Category {id: row.category_id})
+  UNWIND row.category_ids AS category_id
+  MATCH (c:Category {id: category_id})
   MERGE (p)-[:IN_CATEGORY]->(c)
 }
 RETURN count(*) - count(previous) AS created, count(previous) AS updated

@@ -16,6 +16,7 @@ from affinity.settings import Settings
 from cli.common import ExitCode
 from graph_schema import REQUIRED_CONSTRAINTS, VECTOR_INDEX, migrate
 from graph_schema.status import read_status
+from service.filters import DEFAULT_RULES
 from tests.statements import TEST_CYPHER
 
 pytestmark = pytest.mark.integration
@@ -76,9 +77,11 @@ def test_vector_index_returns_products_in_cosine_order(empty_graph: neo4j.Driver
     deadline = time.monotonic() + 30
     ids: list[str] = []
     while time.monotonic() < deadline:
-        records = empty_graph.execute_query(
-            cypher.query("products.similar_by_vector"), index=VECTOR_INDEX, first=3, vector=base, database_=db
-        ).records
+        (row,) = empty_graph.execute_query(
+            cypher.query("products.similar_by_vector"),
+            index=VECTOR_INDEX, first=3, k=3, vector=base, filter=DEFAULT_RULES.parameter(), database_=db,
+        ).records  # fmt: skip
+        records = row["hits"]
         ids = [r["id"] for r in records]
         if len(ids) == 3:
             break

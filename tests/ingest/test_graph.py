@@ -113,8 +113,8 @@ MALFORMED = {
     "bad quoting": ("customers.csv", 'id,country\nC900,"France\nC901,Spain\n', "bad CSV quoting"),
     "missing column": (
         "order_lines.csv",
-        "order_id,ts,product_id\nO9,2011-01-01,P0001\n",
-        "quantity: missing column",
+        "order_id,ts,quantity\nO9,2011-01-01,1\n",
+        "product_id: missing column",
     ),
     "wrong type": (
         "order_lines.csv",
@@ -233,3 +233,30 @@ def test_availability_from_the_input_file(
         cypher.query("products.by_ids"), ids=["P0003", "P0004"], database_=settings.neo4j_database
     )
     assert {r["id"]: r["available"] for r in records} == {"P0003": False, "P0004": True}
+
+
+def test_several_category_paths_and_unknown_quantities(
+    empty_graph: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    shop = make_dataset(tmp_path / "shop")
+    run_ingest(empty_graph, settings, shop)
+    before = snapshot(empty_graph, settings.neo4j_database)
+    assert all(o.changed == 0 for o in run_ingest(empty_graph, settings, shop).outcomes.values())
+    assert snapshot(empty_graph, settings.neo4j_database) == before  # the new fields changed no digest
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "products.csv").write_text(
+        "id,title,category,categories\nMUG,Mug,Kitchen > Cups,Gifts|Gifts > For her\n"
+    )
+    (tmp_path / "more" / "order_lines.csv").write_text(
+        "order_id,customer_id,ts,product_id,quantity,unit_price\nO-NEW,,2011-09-01T10:00:00,MUG,,\n"
+    )
+    run_ingest(empty_graph, settings, tmp_path / "more")
+    db = settings.neo4j_database
+    (links,) = empty_graph.execute_query(PRODUCT_LINKS, productId="MUG", database_=db).records
+    assert sorted(links["categories"]) == ["gifts", "gifts/for-her", "kitchen/cups"]
+    (line,) = empty_graph.execute_query(ORDER_CONTENTS, orderId="O-NEW", database_=db).records
+    assert (line["qty"], line["price"]) == (None, None)  # unknown, not a free item
+    (tmp_path / "more" / "products.csv").write_text("id,title,category\nMUG,Mug,Kitchen > Cups\n")
+    run_ingest(empty_graph, settings, tmp_path / "more")
+    (links,) = empty_graph.execute_query(PRODUCT_LINKS, productId="MUG", database_=db).records
+    assert links["categories"] == ["kitchen/cups"]  # paths no longer given are unlinked

@@ -70,6 +70,7 @@ def test_written_files_are_valid_input_and_stable(tmp_path: Path) -> None:
         "tags",
         "tag_source",
         "category",
+        "categories",
         "available",
     }
     write_input_files(load_online_retail(online_retail_raw_file(tmp_path)), tmp_path / "out")

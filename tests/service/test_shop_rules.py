@@ -167,17 +167,22 @@ def test_deleting_a_product_leaves_nothing_of_it_and_is_idempotent(
     assert "P1" not in ids(basket["recommendations"]["items"])
 
 
-ERASE = """mutation($id: ID!) { eraseCustomer(id: $id) { found orders reviews recountJobId warnings } }"""
+ERASE = (
+    """mutation($id: ID!) { eraseCustomer(id: $id) { found orders reviews events recountJobId warnings } }"""
+)
+RECORD_EVENT = """mutation { recordEvents(events: [{id: "e1", type: CLICK, productId: "P1", customerId: "C1",
+  ts: "2011-09-01T00:00:00Z"}]) { recorded } }"""
 
 
 def test_erasing_a_customer_leaves_their_id_nowhere(
     client: TestClient, fresh: neo4j.Driver, settings: Settings
 ) -> None:
     database = settings.neo4j_database
+    assert data(client, RECORD_EVENT)["recordEvents"]["recorded"] == 1
     (before,) = fresh.execute_query(MENTIONS, value="C1", database_=database).records
-    assert before["nodes"] == 1  # the customer node holds the id; the check can see it
+    assert before["nodes"] == 2  # the customer and the event hold the id; the check can see them
     erased = data(client, ERASE, {"id": "C1"}, ADMIN)["eraseCustomer"]
-    assert (erased["found"], erased["orders"], erased["reviews"]) == (True, 2, 1)
+    assert (erased["found"], erased["orders"], erased["reviews"], erased["events"]) == (True, 2, 1, 1)
     # The recount of co-purchases goes to a worker, or the answer says how to run it.
     assert erased["recountJobId"] or "affinity associations observe" in " ".join(erased["warnings"])
     (after,) = fresh.execute_query(MENTIONS, value="C1", database_=database).records
@@ -209,7 +214,7 @@ def test_the_erase_command_recounts_the_co_purchases_without_the_orders(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
-    assert report["erasure"] == {"found": True, "orders": 1, "reviews": 0}
+    assert report["erasure"] == {"found": True, "orders": 1, "reviews": 0, "events": 0}
     edges = bought_together(fresh, database)
     assert ("P4", "P5") not in edges and ("P5", "P4") not in edges
     assert edges[("P1", "P2")] == 2  # O1 and O4 still hold both

@@ -23,15 +23,18 @@ import neo4j
 import pytest
 
 from affinity.settings import Settings
+from ingest.removal import erase_customer
 from stores import dispatch, jobs, versions
 from stores.jobs import JobConflictError
 from tests.factories import active_edges, active_recommended, load_synthetic
 from tests.otlp_collector import Collector
 from tests.prometheus_text import sample
 from tests.servers import Scheduler, Worker, free_port, wait_for
+from tests.statements import TEST_CYPHER
 from workers.pipeline import STEPS, task_name
 
 STEP_NAMES = [step for step, _ in STEPS]
+COUNT_ORDERS = TEST_CYPHER.query("count_orders")
 
 pytestmark = pytest.mark.integration
 
@@ -157,6 +160,15 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     mine = {(s, t, k) for s, t, k, _ in active_edges(empty_graph, db) if s == "NEW-1"}
     assert {k for _, _, k in mine} == {"complement", "substitute"}
     assert all(t != "NEW-1" for _, t, _ in mine)
+
+    # 6. Erasing a customer: the recount of co-purchases runs as a job on the io worker (no ML stack).
+    customer = next(c for c, *_ in v1_recommended)
+    orders_before = empty_graph.execute_query(COUNT_ORDERS, database_=db).records[0]["n"]
+    erased = erase_customer(empty_graph, db, customer)
+    assert erased.found and erased.orders > 0
+    recount = wait_for(empty_graph, db, dispatch.submit_observe(settings, "test"), timeout=120)
+    assert recount.state == "succeeded", recount.error
+    assert recount.result["baskets"] == orders_before - erased.orders
 
 
 def test_the_scheduler_starts_exactly_one_default_retrain(
