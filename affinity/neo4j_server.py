@@ -118,6 +118,11 @@ def write_config(settings: Settings, paths: ServerPaths) -> Path:
                 "db.transaction.timeout=300s",
                 "dbms.usage_report.enabled=false",
                 "server.config.strict_validation.enabled=false",
+                # Neo4j Browser may fetch the API's guide (`:play http://<api>/guide`, service/guide.py)
+                # and plays it once connected.
+                "browser.remote_content_hostname_whitelist="
+                + ",".join(dict.fromkeys(["guides.neo4j.com", "localhost", "127.0.0.1", settings.api_host])),
+                f"browser.post_connect_cmd=play http://{settings.api_host}:{settings.api_port}/guide",
                 "",
             ]
         )

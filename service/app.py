@@ -43,6 +43,7 @@ from service.auth import API_KEY_HEADER, authenticate, key_from_headers
 from service.context import ApiContext, AppServices
 from service.db import connect_async
 from service.embedding import LocalTextEncoder, TextEncoder
+from service.guide import guide, render_guide
 from service.limits import BodySizeLimit, parse_request_json
 from service.logs import configure_logging
 from service.metrics import HTTP_REQUESTS
@@ -60,7 +61,7 @@ LIST_CONSTRAINTS = cypher.query("schema.list_constraints")
 LIST_INDEXES = cypher.query("schema.list_indexes")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{6,64}$")
-_KNOWN_PATHS = {"/graphql", "/healthz", "/readyz", "/metrics", "/shop/"}
+_KNOWN_PATHS = {"/graphql", "/healthz", "/readyz", "/metrics", "/shop/", "/guide"}
 #: The reference shop page: plain HTML, CSS and JavaScript served as they are.
 SHOP_PAGE = Path(__file__).resolve().parent / "static" / "shop"
 
@@ -188,6 +189,7 @@ def create_app(
     """The API for ``settings`` (default: from the environment). Pass ``driver`` to share one (tests,
     benchmarks); otherwise the app connects in its lifespan and closes the driver on shutdown."""
     settings = settings or get_settings()
+    render_guide()  # a guide naming a statement cypher/ does not have fails at start-up
     services = AppServices(
         settings=settings,
         driver=driver,
@@ -265,6 +267,7 @@ def create_app(
             # The reference shop page (plain files, no build step) and the root pointing to it.
             Mount("/shop", StaticFiles(directory=SHOP_PAGE, html=True), name="shop"),
             Route("/", lambda request: RedirectResponse("/shop/"), methods=["GET"]),
+            Route("/guide", guide, methods=["GET", "OPTIONS"]),  # the Neo4j Browser guide (:play <api>/guide)
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -111,7 +111,7 @@ def _ids(values: list[strawberry.ID], argument: str) -> tuple[str, ...]:
             limit=f"filter.{argument}",
             maximum=MAX_FILTER_IDS,
         )
-    return tuple(dict.fromkeys(str(v).strip().strip("/") for v in values if str(v).strip()))
+    return tuple(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
 
 
 def _price(value: float | None, argument: str) -> float | None:
@@ -136,8 +136,9 @@ async def resolve_rules(info: ApiInfo, given: ProductFilter | None) -> ProductRu
         raise BadInputError(f"filter.minPrice ({low}) is above filter.maxPrice ({high})")
     rules = ProductRules(
         exclude_ids=frozenset(_ids(given.exclude_ids, "excludeIds")),
-        categories=_ids(given.categories, "categories"),
-        exclude_categories=_ids(given.exclude_categories, "excludeCategories"),
+        # "home/" and "home" are one category: a trailing slash would otherwise match nothing
+        categories=tuple(c.strip("/") for c in _ids(given.categories, "categories")),
+        exclude_categories=tuple(c.strip("/") for c in _ids(given.exclude_categories, "excludeCategories")),
         min_price=low,
         max_price=high,
         include_unavailable=given.include_unavailable,

@@ -143,7 +143,10 @@ class Mutation:
         if erasure.orders:
             try:
                 job_id = await asyncio.to_thread(
-                    dispatch.submit_observe, settings, "erased customer's orders", info.context.request_id
+                    dispatch.submit_co_purchase_recount,
+                    settings,
+                    "erased customer's orders",
+                    info.context.request_id,
                 )
             except (AffinityError, ImportError) as error:
                 warnings.append(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from celery import Celery
 
 __all__ = [
-    "OBSERVE_TASK",
+    "RECOUNT_TASK",
     "REFRESH_TASK",
     "RETRAIN_TASK",
     "BrokerUnavailableError",
@@ -32,7 +32,7 @@ __all__ = [
     "ensure_broker",
     "redact_url",
     "sending_config",
-    "submit_observe",
+    "submit_co_purchase_recount",
     "submit_product_refresh",
     "submit_retrain",
 ]
@@ -41,8 +41,8 @@ __all__ = [
 RETRAIN_TASK = "affinity.io.retrain"
 #: Embedding and associations for new or edited products (:mod:`workers.tasks.refresh`).
 REFRESH_TASK = "affinity.gpu.refresh_products"
-#: The observe pass: recount the co-purchase edges from orders (:mod:`workers.tasks.observe`).
-OBSERVE_TASK = "affinity.io.observe"
+#: The observe pass: recount the co-purchase edges from orders (:mod:`workers.tasks.recount`).
+RECOUNT_TASK = "affinity.io.recount_co_purchases"
 
 
 class BrokerUnavailableError(AffinityError):
@@ -129,13 +129,13 @@ def submit_product_refresh(settings: Settings, product_ids: list[str], request_i
     return job_id
 
 
-def submit_observe(settings: Settings, reason: str, request_id: str | None = None) -> str:
+def submit_co_purchase_recount(settings: Settings, reason: str, request_id: str | None = None) -> str:
     """Enqueue a recount of the co-purchase edges (after orders were erased); return the job id."""
     celery = celery_client(settings)
     ensure_broker(celery, settings.broker_url)
     with session_driver(settings) as driver:
         job_id = create_job(
-            driver, settings, "observe", {"reason": reason}, exclusive=False, request_id=request_id
+            driver, settings, "recount", {"reason": reason}, exclusive=False, request_id=request_id
         )
-    celery.send_task(OBSERVE_TASK, args=(job_id,))
+    celery.send_task(RECOUNT_TASK, args=(job_id,))
     return job_id

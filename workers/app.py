@@ -62,7 +62,7 @@ def create_celery(settings: Settings) -> Celery:
             "workers.tasks.health",
             "workers.tasks.retrain",
             "workers.tasks.refresh",
-            "workers.tasks.observe",
+            "workers.tasks.recount",
             "workers.tasks.schedule",
         ],
         # `affinity scheduler` (Celery beat) asks a worker whether a retrain is due; a check that

@@ -166,7 +166,7 @@ def test_retrain_crash_rerun_rollback_and_incremental(
     orders_before = empty_graph.execute_query(COUNT_ORDERS, database_=db).records[0]["n"]
     erased = erase_customer(empty_graph, db, customer)
     assert erased.found and erased.orders > 0
-    recount = wait_for(empty_graph, db, dispatch.submit_observe(settings, "test"), timeout=120)
+    recount = wait_for(empty_graph, db, dispatch.submit_co_purchase_recount(settings, "test"), timeout=120)
     assert recount.state == "succeeded", recount.error
     assert recount.result["baskets"] == orders_before - erased.orders
 

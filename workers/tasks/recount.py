@@ -11,13 +11,13 @@ import neo4j
 from affinity.settings import Settings
 from ingest.associations import observe
 from stores import jobs
-from stores.dispatch import OBSERVE_TASK
+from stores.dispatch import RECOUNT_TASK
 from workers.app import app
 from workers.runner import RETRY_OPTIONS, run_one_task_job
 
 
-@app.task(name=OBSERVE_TASK, **RETRY_OPTIONS)
-def observe_associations(job_id: str) -> dict[str, Any]:
+@app.task(name=RECOUNT_TASK, **RETRY_OPTIONS)
+def recount_co_purchases(job_id: str) -> dict[str, Any]:
     def work(driver: neo4j.Driver, settings: Settings) -> dict[str, Any]:
         def progress(step: str, done: int, total: int) -> None:
             jobs.report_progress(driver, settings.neo4j_database, job_id, step, done, total)
