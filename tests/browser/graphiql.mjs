@@ -6,21 +6,11 @@
 //
 // usage: node graphiql.mjs <base url> <api key> <query> <text expected in the response> <screenshot.png>
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
+import { launch, modules } from "./chromium.mjs";
 
 const [base, apiKey, query, expected, screenshot] = process.argv.slice(2);
-// The packages live in var/browser-check (tests/browser/setup.sh), outside this folder.
-const modules = process.env.NODE_MODULES_DIR ?? path.resolve("node_modules");
-const { chromium } = createRequire(path.join(modules, "index.js"))("playwright-core");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-  ],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   const problems = [];

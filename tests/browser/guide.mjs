@@ -4,17 +4,10 @@
 // (with "error", the page's text and the failed requests when a step did not happen).
 //
 // usage: node guide.mjs <neo4j http url> <bolt url> <user> <password> <guide url> <screenshot.png>
-import { createRequire } from "node:module";
-import path from "node:path";
+import { launch } from "./chromium.mjs";
 
 const [browserBase, bolt, user, password, guideUrl, screenshot] = process.argv.slice(2);
-const modules = process.env.NODE_MODULES_DIR ?? path.resolve("node_modules");
-const { chromium } = createRequire(path.join(modules, "index.js"))("playwright-core");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-});
+const browser = await launch();
 const seen = { steps: [] };
 const step = (name) => seen.steps.push(name);
 let page;

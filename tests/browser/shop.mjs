@@ -4,17 +4,10 @@
 // what it saw as JSON on the last line.
 //
 // usage: node shop.mjs <base url> <api key> <search text> <product id> <customer id> <screenshot.png>
-import { createRequire } from "node:module";
-import path from "node:path";
+import { launch } from "./chromium.mjs";
 
 const [base, apiKey, searchText, productId, customerId, screenshot] = process.argv.slice(2);
-const modules = process.env.NODE_MODULES_DIR ?? path.resolve("node_modules");
-const { chromium } = createRequire(path.join(modules, "index.js"))("playwright-core");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-});
+const browser = await launch();
 const ids = (page, list) => page.$$eval(`#${list} li`, (items) => items.map((li) => li.dataset.id));
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
