@@ -57,10 +57,10 @@ WRITE_RECOMMENDED = cypher.query("recommendations.write_recommended")
 NO_FILTER = DEFAULT_RULES.parameter()
 
 GQL_ASSOCIATIONS = """query Associations($id: ID!) { associations(productId: $id, first: 10) {
-  product { id title price } score rank } }"""
+  product { productId title price } score rank } }"""
 GQL_RECOMMENDATIONS = """query Recommend($id: ID!, $basket: [ID!]) {
   recommendations(customerId: $id, basket: $basket, first: 10) {
-  strategy items { product { id title price } score reason explanation } } }"""
+  strategy items { product { productId title price } score reason explanation } } }"""
 
 
 def synthetic_graph(products: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

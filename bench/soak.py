@@ -68,13 +68,13 @@ WEIGHTS = [weight for _, weight in MIX]
 PREPARED = "soak-prepared.json"
 
 GQL_ASSOCIATIONS = """query A($id: ID!) { associations(productId: $id, kind: COMPLEMENT, first: 10) {
-  rank score product { id title price } } }"""
+  rank score product { productId title price } } }"""
 GQL_RECOMMEND_CUSTOMER = """query R($id: ID!) { recommendations(customerId: $id, first: 10) {
-  strategy items { rank score product { id title } } } }"""
+  strategy items { rank score product { productId title } } } }"""
 GQL_RECOMMEND_BASKET = """query B($basket: [ID!]!) { recommendations(basket: $basket, first: 10) {
-  strategy items { rank score product { id title } } } }"""
+  strategy items { rank score product { productId title } } } }"""
 GQL_SEARCH = """query S($q: String!) { products(search: $q, first: 20) {
-  edges { score node { id title price } } } }"""
+  edges { score node { productId title price } } } }"""
 
 
 def parse_args() -> argparse.Namespace:

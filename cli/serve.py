@@ -44,7 +44,8 @@ def serve(
     console.print(f"Neo4j Browser http://127.0.0.1:{settings.neo4j_http_port}/browser/")
     console.print(f"health        {base}/healthz  {base}/readyz  {base}/metrics")
     example = (
-        '{"query": "{ activeModel { id } products(first: 3) { totalCount edges { node { id title } } } }"}'
+        '{"query": "{ activeModel { versionId } products(first: 3) '
+        '{ totalCount edges { node { productId title } } } }"}'
     )
     console.print(
         f"try           curl -s {base}/graphql -H 'X-API-Key: <read key>' "

@@ -51,7 +51,7 @@ for _ in $(seq 1 120); do
 done
 read_key=${AFFINITY_API_KEYS_READ:-dev-read-key}
 read_key=${read_key%%,*}
-query='{ associations(productId: "85123A", kind: COMPLEMENT, first: 5) { rank score product { id title } explanation { summary } } }'
+query='{ associations(productId: "85123A", kind: COMPLEMENT, first: 5) { rank score product { productId title } explanation { summary } } }'
 echo "First query (what goes with the WHITE HANGING HEART T-LIGHT HOLDER):"
 echo "  $query"
 curl -s "http://127.0.0.1:$api_port/graphql" -H "X-API-Key: $read_key" -H 'Content-Type: application/json' \

@@ -253,7 +253,9 @@ class Association:
 
     @strawberry.field(description="The evidence: shared baskets, lift, shared tags and the model version.")
     async def explanation(self, info: ApiInfo) -> AssociationExplanation:
-        evidence = await info.context.loader(load_evidence).load((str(self.source_id), str(self.product.id)))
+        evidence = await info.context.loader(load_evidence).load(
+            (str(self.source_id), str(self.product.product_id))
+        )
         source = EvidenceSource.OBSERVED if self.kind is AssociationKind.OBSERVED else EvidenceSource.LEARNED
         return AssociationExplanation(
             source=source,

@@ -93,7 +93,7 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
             rel = rels[i]
             if rel["type"] == Rel.BOUGHT_WITH:
                 baskets, lift = rel["baskets"], rel["lift"]
-                summary = f"{source.id} and {middle['id']} were bought together in {baskets} baskets"
+                summary = f"{source.product_id} and {middle['id']} were bought together in {baskets} baskets"
                 if lift is not None:
                     summary += f" (lift {lift:.2f})"
                 steps.append(
@@ -121,7 +121,7 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
                         lift=None,
                         score=rel["score"],
                         association_kind=kind,
-                        summary=f"model {rel['version']} associates {source.id} with {middle['id']}"
+                        summary=f"model {rel['version']} associates {source.product_id} with {middle['id']}"
                         f" as {rel['kind']} (score {float(rel['score'] or 0):.3f})",
                     )
                 )
@@ -130,9 +130,15 @@ def steps_from_path(nodes: Sequence[Mapping[str, Any]], rels: Sequence[Mapping[s
         target = _product(nodes[i + 2])
         shared = middle["name"]
         if middle["label"] == Label.TAG:
-            kind_, summary = StepKind.SHARED_TAG, f"{source.id} and {target.id} are both tagged {shared!r}"
+            kind_, summary = (
+                StepKind.SHARED_TAG,
+                f"{source.product_id} and {target.product_id} are both tagged {shared!r}",
+            )
         else:
-            kind_, summary = StepKind.SAME_CATEGORY, f"{source.id} and {target.id} are both in {shared!r}"
+            kind_, summary = (
+                StepKind.SAME_CATEGORY,
+                f"{source.product_id} and {target.product_id} are both in {shared!r}",
+            )
         steps.append(
             PathStep(
                 kind=kind_,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from affinity.errors import AffinityError
@@ -23,14 +24,16 @@ from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, NotFoundError
 from service.model_versions import ModelVersion, load_model_versions
-from service.pagination import check_first
+from service.nodes import local_id
+from service.pagination import After, Before, Connection, First, Last, connection, page_request
 from service.query_runner import Graph, statement
 from stores import dispatch
 
 __all__ = ["Job", "JobState", "Mutation", "Query", "load_jobs"]
 
 JOBS_BY_IDS = statement("jobs.by_ids")
-JOBS_LIST = statement("jobs.list")
+JOBS_PAGE = statement("jobs.page")
+JOBS_COUNT = statement("jobs.count")
 
 #: How often a client should poll a running job.
 POLL_INTERVAL_S = 2.0
@@ -59,8 +62,10 @@ def _str(value: Any) -> str | None:
 
 
 @strawberry.type(description="A background job (retrain or product refresh) and its progress.")
-class Job:
-    id: strawberry.ID = strawberry.field(description="Job id.")
+class Job(relay.Node):
+    job_id: strawberry.ID = strawberry.field(
+        description="The job's own id (what `job(id:)` takes); `id` is its global id (Relay)."
+    )
     kind: str = strawberry.field(description="retrain or refresh.")
     state: JobState = strawberry.field(description="queued, running, succeeded or failed.")
     step: str = strawberry.field(description="The pipeline step running now (or last run).")
@@ -81,7 +86,7 @@ class Job:
     @classmethod
     def from_row(cls, job: Mapping[str, Any]) -> Job:
         return cls(
-            id=strawberry.ID(job["id"]),
+            job_id=strawberry.ID(job["id"]),
             kind=job.get("kind") or "",
             state=JobState(job.get("state") or "queued"),
             step=job.get("step") or "",
@@ -97,6 +102,16 @@ class Job:
             finished_at=_str(job.get("finished_at")),
             model_version_id=job.get("model_version"),
         )
+
+    @classmethod
+    def resolve_id(cls, root: Job, *, info: strawberry.Info) -> str:
+        return str(root.job_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: ApiInfo, node_ids: Iterable[str], required: bool = False
+    ) -> list[Job | None]:
+        return await info.context.loader(load_jobs).load_many(list(node_ids))
 
     @strawberry.field(
         description="done / total of the current step, 0 to 1; null while the total is unknown."
@@ -149,23 +164,54 @@ class Query:
         permission_classes=[ReadScope],
     )
     async def job(
-        self, info: ApiInfo, id: Annotated[strawberry.ID, strawberry.argument(description="Job id.")]
+        self,
+        info: ApiInfo,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The job's `jobId` or its global `id`.")
+        ],
     ) -> Job:
-        job = await info.context.loader(load_jobs).load(str(id))
+        job_id = local_id(str(id), "Job")
+        job = await info.context.loader(load_jobs).load(job_id)
         if job is None:
-            raise NotFoundError(f"unknown job id {str(id)!r} in argument 'id'", ids=[str(id)])
+            raise NotFoundError(f"unknown job id {job_id!r} in argument 'id'", ids=[job_id])
         return job
 
-    @strawberry.field(description="Jobs, newest first.", permission_classes=[ReadScope])
+    @strawberry.field(
+        description="Jobs, newest first, a page at a time in either direction.",
+        permission_classes=[ReadScope],
+    )
     async def jobs(
         self,
         info: ApiInfo,
         state: Annotated[JobState | None, strawberry.argument(description="Only jobs in this state.")] = None,
-        first: Annotated[int, strawberry.argument(description="How many (at most max_page_size).")] = 20,
-    ) -> list[Job]:
-        check_first(first, info.context.settings)
-        records = await info.context.graph.read(JOBS_LIST, state=state.value if state else None, first=first)
-        return [Job.from_row(r["job"]) for r in records]
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Job]:
+        request = page_request(info.context.settings, ("at", "id"), first, after, last, before)
+        graph, state_value = info.context.graph, state.value if state else None
+        at = request.position or {"at": None, "id": None}
+        records = await graph.read(
+            JOBS_PAGE,
+            state=state_value,
+            at=at["at"],
+            id=at["id"],
+            forward=request.forward,
+            limit=request.limit,
+        )
+
+        async def count() -> int:
+            (record,) = await graph.read(JOBS_COUNT, state=state_value)
+            return int(record["total"])
+
+        return connection(
+            request,
+            [r["job"] for r in records],
+            Job.from_row,
+            lambda job: {"at": _str(job["created_at"]), "id": job["id"]},
+            count,
+        )
 
 
 @strawberry.type

@@ -11,23 +11,26 @@ through the request's graph, on the async driver and inside the request's time b
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
 import neo4j
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from affinity.errors import AffinityError
 from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
-from service.pagination import check_first
+from service.pagination import After, Before, Connection, First, Last, connection, page_request
 from service.query_runner import Graph, Statement, statement
 from stores import versions
 
 __all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
 
 MODEL_VERSIONS = statement("model_versions.list")
+MODEL_VERSIONS_PAGE = statement("model_versions.page")
+MODEL_VERSIONS_COUNT = statement("model_versions.count")
 
 T = TypeVar("T")
 
@@ -42,8 +45,11 @@ def _json(value: str | None) -> Any:
 
 
 @strawberry.type(description="A trained model version: its learned edges are served while it is active.")
-class ModelVersion:
-    id: strawberry.ID = strawberry.field(description="Version id (v-<job id>).")
+class ModelVersion(relay.Node):
+    version_id: strawberry.ID = strawberry.field(
+        description="The version's own id (v-<job id>): what `activateModel(version:)` takes; `id` is its "
+        "global id (Relay)."
+    )
     status: str = strawberry.field(
         description="candidate (written, not served), active (served), retired, rejected, failed or pruned."
     )
@@ -62,7 +68,7 @@ class ModelVersion:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> ModelVersion:
         return cls(
-            id=strawberry.ID(row["id"]),
+            version_id=strawberry.ID(row["id"]),
             status=row["status"],
             created_at=row["created_at"],
             activated_at=row["activated_at"],
@@ -72,6 +78,16 @@ class ModelVersion:
             job_id=row["job_id"],
             edge_count=int(row["edges"]),
         )
+
+    @classmethod
+    def resolve_id(cls, root: ModelVersion, *, info: strawberry.Info) -> str:
+        return str(root.version_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: ApiInfo, node_ids: Iterable[str], required: bool = False
+    ) -> list[ModelVersion | None]:
+        return await info.context.loader(load_model_versions).load_many(list(node_ids))
 
 
 async def load_model_versions(graph: Graph, ids: list[str]) -> list[ModelVersion | None]:
@@ -103,18 +119,44 @@ ModelChangeResult = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Model versions, newest first.", permission_classes=[ReadScope])
+    @strawberry.field(
+        description="Model versions, newest first, a page at a time in either direction.",
+        permission_classes=[ReadScope],
+    )
     async def model_versions(
         self,
         info: ApiInfo,
         status: Annotated[
             str | None, strawberry.argument(description="Only versions with this status.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description="How many (at most max_page_size).")] = 20,
-    ) -> list[ModelVersion]:
-        check_first(first, info.context.settings)
-        records = await info.context.graph.read(MODEL_VERSIONS, ids=None, status=status, first=first)
-        return [ModelVersion.from_row(r) for r in records]
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ModelVersion]:
+        request = page_request(info.context.settings, ("at", "id"), first, after, last, before)
+        graph = info.context.graph
+        at = request.position or {"at": None, "id": None}
+        records = await graph.read(
+            MODEL_VERSIONS_PAGE,
+            status=status,
+            at=at["at"],
+            id=at["id"],
+            forward=request.forward,
+            limit=request.limit,
+        )
+
+        async def count() -> int:
+            (record,) = await graph.read(MODEL_VERSIONS_COUNT, status=status)
+            return int(record["total"])
+
+        return connection(
+            request,
+            records,
+            ModelVersion.from_row,
+            lambda row: {"at": row["created_at"], "id": row["id"]},
+            count,
+        )
 
     @strawberry.field(
         description="The version whose edges are served; null before any activation.",

@@ -1,8 +1,12 @@
-"""Relay-style cursor pagination: opaque cursors, page info and the page size limit.
+"""Relay cursor connections: opaque cursors, page info, pages in both directions, the size limit.
 
 Cursors are URL-safe base64 of a small JSON object (the keyset position: the last id, and the last
-search score when the order is by score). They are opaque to clients and checked when decoded, so a
-tampered cursor is a clear ``BAD_INPUT`` error, never a query on garbage.
+search score or timestamp when the order is by one). They are opaque to clients and checked when
+decoded, so a tampered cursor is a clear ``BAD_INPUT`` error, never a query on garbage.
+
+A page is asked for forwards (``first``, ``after``) or backwards (``last``, ``before``). Each list's
+Cypher takes the cursor, ``$forward`` and ``$limit`` (the page size plus one, which tells whether
+more lie beyond) and reads a backward page in reverse order; :func:`connection` turns it round.
 """
 
 from __future__ import annotations
@@ -10,14 +14,50 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from affinity.settings import Settings
 from service.errors import BadInputError, LimitExceededError
 
-__all__ = ["PageInfo", "check_first", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "After",
+    "Before",
+    "Connection",
+    "Edge",
+    "First",
+    "Last",
+    "PageInfo",
+    "PageRequest",
+    "check_first",
+    "connection",
+    "decode_cursor",
+    "encode_cursor",
+    "page_request",
+]
+
+NodeT = TypeVar("NodeT")
+
+#: The page size when neither ``first`` nor ``last`` is given.
+DEFAULT_PAGE_SIZE = 20
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forwards: this many (at most max_page_size; 20 by default)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forwards from this cursor (an endCursor).")
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page backwards: the last this many (at most max_page_size)."),
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backwards from this cursor (a startCursor).")
+]
 
 
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
@@ -62,3 +102,83 @@ def check_first(first: int, settings: Settings, argument: str = "first") -> int:
             maximum=settings.max_page_size,
         )
     return first
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A checked page request: its size, its direction and the decoded cursor (None: from the end)."""
+
+    size: int
+    forward: bool
+    position: Mapping[str, Any] | None
+
+    @property
+    def limit(self) -> int:
+        """Rows to read: one more than the page tells whether more lie beyond it."""
+        return self.size + 1
+
+
+def page_request(
+    settings: Settings,
+    keys: tuple[str, ...],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> PageRequest:
+    """The page ``first``/``after`` or ``last``/``before`` ask for; mixing the two is ``BAD_INPUT``."""
+    if (last is not None or before is not None) and (first is not None or after is not None):
+        raise BadInputError("page forwards (`first`, `after`) or backwards (`last`, `before`), not both")
+    forward = last is None and before is None
+    size = check_first(first, settings) if first is not None else DEFAULT_PAGE_SIZE
+    if not forward:
+        size = check_first(last, settings, "last") if last is not None else DEFAULT_PAGE_SIZE
+    cursor = after if forward else before
+    return PageRequest(size, forward, decode_cursor(cursor, keys) if cursor else None)
+
+
+@strawberry.type(description="An edge of a connection: a node and its cursor.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(
+        description="Opaque position: pass as `after` for what follows, `before` for what precedes."
+    )
+    node: NodeT = strawberry.field(description="The node.")
+
+
+@strawberry.type(description="A page of a list (Relay cursor connection), in either direction.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The nodes of this page, in list order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many nodes the whole list holds (one count query).")  # type: ignore[untyped-decorator]
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def connection(
+    request: PageRequest,
+    rows: Sequence[Any],
+    node: Callable[[Any], NodeT],
+    position: Callable[[Any], dict[str, Any]],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """The connection of ``rows`` read for ``request`` (at most ``request.limit``, a backward page in
+    reverse order). Whether a page lies on the side the cursor came from is not read: a cursor
+    means there is one (Relay allows this), a page from the end means there is none."""
+    more = len(rows) > request.size
+    page = list(rows[: request.size])
+    if not request.forward:
+        page.reverse()
+    edges = [Edge(cursor=encode_cursor(position(row)), node=node(row)) for row in page]
+    came_from_cursor = request.position is not None
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more if request.forward else came_from_cursor,
+            has_previous_page=came_from_cursor if request.forward else more,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )

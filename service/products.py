@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 import strawberry
 from neo4j import exceptions as neo4j_errors
+from strawberry import relay
 
 from affinity.settings import Settings
 from graph_schema import FULLTEXT_INDEX, VECTOR_INDEX
@@ -30,6 +31,7 @@ from service.auth import ReadScope
 from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError, NotFoundError
 from service.filters import FilterArgument, ProductRules, resolve_rules
+from service.nodes import local_id
 from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from service.query_runner import Graph, Statement, statement
 
@@ -137,8 +139,11 @@ class ReviewSummary:
 
 
 @strawberry.type(description="A product of the catalogue: a node of the graph with its neighbourhood.")
-class Product:
-    id: strawberry.ID = strawberry.field(description="The shop's product id (stock code).")
+class Product(relay.Node):
+    product_id: strawberry.ID = strawberry.field(
+        description="The shop's product id (stock code): what `productId`, `basket` and `ids` arguments "
+        "take. `id` is the global id (Relay), for `node` and `nodes`."
+    )
     title: str = strawberry.field(description="Product title.")
     description: str = strawberry.field(description="Longer product text (may be empty).")
     price: float | None = strawberry.field(description="Unit price, when known.")
@@ -155,7 +160,7 @@ class Product:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Product:
         return cls(
-            id=strawberry.ID(row["id"]),
+            product_id=strawberry.ID(row["id"]),
             title=row["title"] or "",
             description=row["description"] or "",
             price=row["price"],
@@ -165,6 +170,16 @@ class Product:
             _available=row.get("available"),
         )
 
+    @classmethod
+    def resolve_id(cls, root: Product, *, info: strawberry.Info) -> str:
+        return str(root.product_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: ApiInfo, node_ids: Iterable[str], required: bool = False
+    ) -> list[Product | None]:
+        return await info.context.loader(load_products).load_many(list(node_ids))
+
     @strawberry.field(
         description="False once marked unavailable (setAvailability, or `available` in the input): "
         "the product stays in the graph but lists leave it out unless asked."
@@ -172,23 +187,23 @@ class Product:
     async def available(self, info: ApiInfo) -> bool:
         if self._available is not None:
             return self._available
-        loaded = await info.context.loader(load_products).load(str(self.id))
+        loaded = await info.context.loader(load_products).load(str(self.product_id))
         return loaded is None or loaded._available is not False
 
     @strawberry.field(description="Tag names, sorted.")
     async def tags(self, info: ApiInfo) -> list[str]:
-        return await info.context.loader(load_tags).load(self.id)
+        return await info.context.loader(load_tags).load(str(self.product_id))
 
     @strawberry.field(description="Categories the product is filed under, each with its path.")
     async def categories(self, info: ApiInfo) -> list[Category]:
-        return await info.context.loader(load_categories).load(self.id)
+        return await info.context.loader(load_categories).load(str(self.product_id))
 
     @strawberry.field(description="Review count, mean rating and the newest `first` reviews.")
     async def reviews(
         self, info: ApiInfo, first: Annotated[int, strawberry.argument(description="Reviews to return.")] = 5
     ) -> ReviewSummary:
         check_first(first, info.context.settings)
-        return await info.context.loader(load_reviews).load((self.id, first))
+        return await info.context.loader(load_reviews).load((str(self.product_id), first))
 
     @strawberry.field(
         description="What goes with this product: the active model's learned edges of `kind`, or the "
@@ -204,7 +219,7 @@ class Product:
         min_score: MinScoreArgument = None,
         filter: FilterArgument = None,
     ) -> list[Association]:
-        return await resolve_associations(info, str(self.id), kind, first, min_score, filter)
+        return await resolve_associations(info, str(self.product_id), kind, first, min_score, filter)
 
     @strawberry.field(
         description="How many associations of `kind` the product has, before and after `minScore`: "
@@ -216,7 +231,7 @@ class Product:
         kind: KindArgument = AssociationKind.COMPLEMENT,
         min_score: MinScoreArgument = None,
     ) -> AssociationCount:
-        return await info.context.loader(load_counts).load((str(self.id), kind, min_score))
+        return await info.context.loader(load_counts).load((str(self.product_id), kind, min_score))
 
 
 @strawberry.type(description="An edge of a product connection: a product and its cursor.")
@@ -285,9 +300,13 @@ class Query:
         description="A product by id; an unknown id is a NOT_FOUND error.", permission_classes=[ReadScope]
     )
     async def product(
-        self, info: ApiInfo, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]
+        self,
+        info: ApiInfo,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The product's `productId` or its global `id`.")
+        ],
     ) -> Product:
-        (product,) = await require_products(info, [str(id)], "id")
+        (product,) = await require_products(info, [local_id(str(id), "Product")], "id")
         return product
 
     @strawberry.field(

@@ -10,10 +10,11 @@ the number of objects the answer would hold, each weighted by what producing it 
     \\text{cost}(f, m) = m \\, n_f \\, w_f + \\sum_{g \\in \\text{children}(f)} \\text{cost}(g, m \\, n_f)
 
 where ``m`` is how many times the enclosing selection is produced, ``n_f`` the page size of ``f``
-(its ``first`` argument, from the document, the variables or the schema's default; 1 for a single
-object; :data:`UNPAGED_LIST_SIZE` for a list without ``first``; for a batch field, the number of its
-ids times its ``first``, :data:`BATCH_ARGUMENTS`) and ``w_f`` its weight
-(:data:`FIELD_WEIGHTS`, :data:`KIND_WEIGHTS`; 1 for an object, 0 for a scalar, which is read with its
+(its ``first`` or ``last`` argument, from the document, the variables or the schema's default; a
+connection's default page when it has neither; 1 for a single object; :data:`UNPAGED_LIST_SIZE` for
+a list without ``first``; for a batch field, the number of its ids times its ``first``,
+:data:`BATCH_ARGUMENTS`) and ``w_f`` its weight (:data:`FIELD_WEIGHTS`, :data:`KIND_WEIGHTS`; 1 for
+an object, 0 for a scalar, which is read with its
 object). ``first`` counts as at most ``max_page_size``: a larger one is refused by its own limit.
 """
 
@@ -47,6 +48,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from service.errors import ErrorCode
+from service.pagination import DEFAULT_PAGE_SIZE
 
 __all__ = [
     "BATCH_ARGUMENTS",
@@ -58,18 +60,21 @@ __all__ = [
 ]
 
 PAGE_ARGUMENT = "first"
+BACKWARD_PAGE_ARGUMENT = "last"
+PAGE_ARGUMENTS = (PAGE_ARGUMENT, BACKWARD_PAGE_ARGUMENT)
 #: Assumed length of an object list without ``first`` (a product's categories, a path's steps).
 UNPAGED_LIST_SIZE = 5
 #: Lists that are the page of their parent's ``first`` (already counted there): length 1 here.
-PAGE_ITEMS = frozenset(
-    {("ProductConnection", "edges"), ("Recommendations", "items"), ("ReviewSummary", "items")}
-)
+PAGE_ITEMS = frozenset({("Recommendations", "items"), ("ReviewSummary", "items")})
+#: A connection's ``edges`` are the page of the field that returned it (``first`` or ``last``).
+CONNECTION_SUFFIX = "Connection"
 #: Batch fields: one object per id of their list argument (times ``first`` where they page too). Their
 #: weight is 1: one batched read serves every id (recommendationsFor(100 customers, first: 10) costs
 #: 4,000, under the default max_query_cost).
 BATCH_ARGUMENTS: Mapping[tuple[str, str], str] = {
     ("Query", "productsByIds"): "ids",
     ("Query", "recommendationsFor"): "customerIds",
+    ("Query", "nodes"): "ids",
 }
 #: Per-object weights of fields that do more than read one node: a vector search, the customer and
 #: basket reads of a recommendation, a shortest-path search.
@@ -185,12 +190,17 @@ class _CostWalker:
             return 1.0
         if (owner, node.name.value) in PAGE_ITEMS:
             return 1.0
+        if owner.endswith(CONNECTION_SUFFIX) and node.name.value == "edges":
+            return 1.0
         return float(UNPAGED_LIST_SIZE)
 
     def _page(self, node: FieldNode, field: GraphQLField) -> float:
-        first = self._argument(node, PAGE_ARGUMENT, field)
-        if isinstance(first, int) and not isinstance(first, bool):
-            return float(min(max(first, 0), self.max_page_size))
+        values = [self._argument(node, name, field) for name in PAGE_ARGUMENTS if name in field.args]
+        sizes = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if sizes:
+            return float(min(max(max(sizes), 0), self.max_page_size))
+        if BACKWARD_PAGE_ARGUMENT in field.args and all(v is None for v in values):
+            return float(DEFAULT_PAGE_SIZE)  # a connection asked for neither end: its default page
         return float(self.max_page_size)  # unknown until the variables are coerced: the most
 
     def _weight(self, owner: str, node: FieldNode, field: GraphQLField) -> float:

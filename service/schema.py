@@ -29,6 +29,7 @@ from service import (
     ingest,
     jobs,
     model_versions,
+    nodes,
     products,
     recommendations,
     removal,
@@ -51,9 +52,13 @@ Query = merge_types(
         jobs.Query,
         events.Query,
         customers.Query,
+        nodes.Query,
     ),
 )
-Query.__doc__ = "Read the product graph: products, associations, recommendations, explanations, models, jobs."
+Query.__doc__ = (
+    "Read the product graph: products, associations, recommendations, explanations, customers, models, "
+    "jobs, and any object by its global id (Relay)."
+)
 Mutation = merge_types(
     "Mutation",
     (ingest.Mutation, removal.Mutation, events.Mutation, jobs.Mutation, model_versions.Mutation),

@@ -18,9 +18,9 @@ def test_graphiql_runs_a_query_in_chromium(
     page = httpx.get(f"{api_base}/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     screenshot = tmp_path / "graphiql.png"
-    query = '{ product(id: "P1") { title associations(first: 2) { product { id } score } } }'
+    query = '{ product(id: "P1") { title associations(first: 2) { product { productId } score } } }'
     shown = run_script(
         "graphiql.mjs", api_base, "dev-read-key", query, "Desk lamp", str(screenshot), screenshot=screenshot
     )
-    assert '"title": "Desk lamp"' in shown["response"] and '"id": "P2"' in shown["response"]
+    assert '"title": "Desk lamp"' in shown["response"] and '"productId": "P2"' in shown["response"]
     assert not shown["problems"], shown["problems"]

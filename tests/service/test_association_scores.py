@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 CLEAR_DATA = TEST_CYPHER.query("clear_data")
 
 TOP_K = 20
-QUERY = """query($id: ID!) { associations(productId: $id) { product { id } score rank } }"""
+QUERY = """query($id: ID!) { associations(productId: $id) { product { productId } score rank } }"""
 FILTERED = """query($id: ID!, $min: Float) {
   associations(productId: $id, first: 20, minScore: $min) { score } }"""
 

@@ -92,8 +92,8 @@ def test_ingest_keeps_cjk_text_and_embeds_it_with_e5(cjk_graph: neo4j.Driver, e5
 
 
 def similar(client: TestClient, product_id: str) -> list[str]:
-    query = f'{{ similarProducts(productId: "{product_id}", first: 20) {{ product {{ id }} }} }}'
-    return [hit["product"]["id"] for hit in gql(client, query)["similarProducts"]]
+    query = f'{{ similarProducts(productId: "{product_id}", first: 20) {{ product {{ productId }} }} }}'
+    return [hit["product"]["productId"] for hit in gql(client, query)["similarProducts"]]
 
 
 def test_similar_products_of_a_chinese_product(client: TestClient) -> None:
@@ -110,21 +110,23 @@ def test_similar_products_crosses_languages(client: TestClient) -> None:
 
 
 def test_similar_products_by_chinese_text(client: TestClient) -> None:
-    query = '{ similarProducts(text: "咖啡杯", first: 10) { product { id title } } }'
+    query = '{ similarProducts(text: "咖啡杯", first: 10) { product { productId title } } }'
     deadline = time.monotonic() + 180
     body = client.post("/graphql", json={"query": query}, headers=READ).json()
     while body.get("errors") and time.monotonic() < deadline:  # the encoder loads on first use
         time.sleep(1)
         body = client.post("/graphql", json={"query": query}, headers=READ).json()
     assert "errors" not in body, body
-    ids = [h["product"]["id"] for h in body["data"]["similarProducts"]]
+    ids = [h["product"]["productId"] for h in body["data"]["similarProducts"]]
     assert ids[0] == "C1", body  # the coffee mug for "coffee mug"
     assert next(pid for pid in ids if pid.startswith("E")) == "E1", body
 
 
 def search(client: TestClient, text: str) -> list[str]:
-    page = gql(client, f'{{ products(search: "{text}", first: 10) {{ edges {{ node {{ id title }} }} }} }}')
-    return [edge["node"]["id"] for edge in page["products"]["edges"]]
+    page = gql(
+        client, f'{{ products(search: "{text}", first: 10) {{ edges {{ node {{ productId title }} }} }} }}'
+    )
+    return [edge["node"]["productId"] for edge in page["products"]["edges"]]
 
 
 def test_fulltext_finds_a_product_by_a_chinese_word(client: TestClient) -> None:

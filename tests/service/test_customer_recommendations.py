@@ -60,7 +60,8 @@ WEIGHTS = ServingWeights(
 MIN_SUPPORT = 3
 RECOMMEND = """query($c: ID, $b: [ID!], $first: Int) {
   recommendations(customerId: $c, basket: $b, first: $first) {
-    strategy modelVersion fallbackReason items { product { id } score reason explanation because } } }"""
+    strategy modelVersion fallbackReason
+    items { product { productId } score reason explanation because } } }"""
 
 
 class Offline:
@@ -179,7 +180,7 @@ def test_next_basket_over_http_scores_what_the_offline_evaluation_scores(
         assert answer["fallbackReason"] is None
         scores = [i["score"] for i in answer["items"]]
         assert scores == sorted(scores, reverse=True)
-        answers.append([i["product"]["id"] for i in answer["items"]])
+        answers.append([i["product"]["productId"] for i in answer["items"]])
     assert answers == offline.ids(expected)
     api = evaluate_next_basket(queries, offline.indices(answers, 10))
     assert api.recall == evaluate_next_basket(queries, expected).recall and api.n == len(queries)
@@ -200,7 +201,7 @@ def test_basket_completion_with_the_customer_over_http(client: TestClient, offli
     for customer, product in zip(customers, q, strict=True):
         basket = [offline.product_ids[product]]
         answer = _ask(client, offline.customer_ids[customer], basket)
-        ids = [i["product"]["id"] for i in answer["items"]]
+        ids = [i["product"]["productId"] for i in answer["items"]]
         assert basket[0] not in ids
         for item in answer["items"]:
             if item["because"] == basket:  # chosen for the basket: says so in the shopper's words
@@ -212,7 +213,7 @@ def test_basket_completion_with_the_customer_over_http(client: TestClient, offli
 def test_a_new_order_changes_the_repeat_candidates_at_once(client: TestClient, offline: Offline) -> None:
     customer = offline.customer_ids[int(offline.next_basket.customers[0])]
     before = _ask(client, customer, first=60)
-    bought = {i["product"]["id"] for i in before["items"] if i["reason"] == "REPEAT"}
+    bought = {i["product"]["productId"] for i in before["items"] if i["reason"] == "REPEAT"}
     fresh = next(p for p in offline.product_ids if p not in bought)
     lines = [
         {"orderId": "NEW-1", "customerId": customer, "ts": "2031-01-01T10:00:00", "productId": fresh,
@@ -221,9 +222,11 @@ def test_a_new_order_changes_the_repeat_candidates_at_once(client: TestClient, o
     mutation = """mutation($l: [OrderLineInput!]!) { recordOrders(lines: $l) { __typename } }"""
     assert data(client, mutation, {"l": lines}, ADMIN)["recordOrders"]["__typename"] == "IngestSucceeded"
     after = _ask(client, customer, first=60)
-    item = next(i for i in after["items"] if i["product"]["id"] == fresh)
+    item = next(i for i in after["items"] if i["product"]["productId"] == fresh)
     assert item["reason"] == "REPEAT" and item["explanation"] == "you ordered this today"
-    assert [i["product"]["id"] for i in after["items"]] != [i["product"]["id"] for i in before["items"]]
+    assert [i["product"]["productId"] for i in after["items"]] != [
+        i["product"]["productId"] for i in before["items"]
+    ]
 
 
 def test_unknown_customers_get_the_basket_then_popular(client: TestClient, offline: Offline) -> None:
@@ -235,7 +238,7 @@ def test_unknown_customers_get_the_basket_then_popular(client: TestClient, offli
 
 
 BATCH = """query($ids: [ID!]!, $first: Int) { recommendationsFor(customerIds: $ids, first: $first) {
-  customerId recommendations { strategy modelVersion items { product { id } reason } } } }"""
+  customerId recommendations { strategy modelVersion items { product { productId } reason } } } }"""
 
 
 def test_recommendations_for_many_customers_in_a_constant_number_of_round_trips(
@@ -256,8 +259,8 @@ def test_recommendations_for_many_customers_in_a_constant_number_of_round_trips(
     for customer, answer in zip(customers, batch, strict=False):
         single = _ask(client, customer)
         assert answer["recommendations"]["strategy"] == "CUSTOMER_MODEL"
-        assert [i["product"]["id"] for i in answer["recommendations"]["items"]] == [
-            i["product"]["id"] for i in single["items"]
+        assert [i["product"]["productId"] for i in answer["recommendations"]["items"]] == [
+            i["product"]["productId"] for i in single["items"]
         ]
     assert batch[-1]["recommendations"]["strategy"] == "POPULAR"
     campaign = data(client, BATCH, {"ids": [f"c{i}" for i in range(100)], "first": 10})  # inside the cost
@@ -268,10 +271,10 @@ def test_recommendations_for_many_customers_in_a_constant_number_of_round_trips(
 
 def test_the_customer_model_counts_first_after_the_filter(client: TestClient, offline: Offline) -> None:
     customer = offline.customer_ids[int(offline.next_basket.customers[1])]
-    plain = [i["product"]["id"] for i in _ask(client, customer, first=6)["items"]]
+    plain = [i["product"]["productId"] for i in _ask(client, customer, first=6)["items"]]
     query = """query($c: ID!, $x: [ID!]!) {
       recommendations(customerId: $c, first: 5, filter: {excludeIds: $x}) {
-        strategy items { product { id } } } }"""
+        strategy items { product { productId } } } }"""
     answer = data(client, query, {"c": customer, "x": plain[:1]})["recommendations"]
     assert answer["strategy"] == "CUSTOMER_MODEL"
-    assert [i["product"]["id"] for i in answer["items"]] == plain[1:6]
+    assert [i["product"]["productId"] for i in answer["items"]] == plain[1:6]

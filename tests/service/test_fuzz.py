@@ -373,15 +373,17 @@ def test_bodies_within_the_limit_are_served_whole(api: Api) -> None:
 def test_batched_operations_are_refused_and_not_run(api: Api) -> None:
     batch = [
         {"query": 'mutation { upsertProducts(products: [{id: "BATCH1", title: "x"}]) { __typename } }'},
-        {"query": "{ activeModel { id } }"},
+        {"query": "{ activeModel { versionId } }"},
     ]
     response = api.client.post("/graphql", json=batch, headers=ADMIN)
     assert response.status_code == 400 and "Batching is not enabled" in response.text
-    missing = api.post('{ product(id: "BATCH1") { id } }', READ)["errors"][0]
+    missing = api.post('{ product(id: "BATCH1") { productId } }', READ)["errors"][0]
     assert missing["extensions"]["code"] == "NOT_FOUND"
 
 
-_BODY_FIELDS = JSON_VALUES | st.sampled_from(["{ activeModel { id } }", "query Q { jobs { id } }", "{"])
+_BODY_FIELDS = JSON_VALUES | st.sampled_from(
+    ["{ activeModel { versionId } }", "query Q { jobs { edges { node { jobId } } } }", "{"]
+)
 REQUEST_BODIES = JSON_VALUES | st.fixed_dictionaries(
     {"query": _BODY_FIELDS},
     optional={"variables": JSON_VALUES, "operationName": _BODY_FIELDS, "extensions": JSON_VALUES},
@@ -421,8 +423,8 @@ PAGED = {
     "similarProducts": 'similarProducts(productId: "P1", first: $n) { score }',
     "associations": 'associations(productId: "P1", kind: OBSERVED, first: $n) { score }',
     "recommendations": 'recommendations(customerId: "C1", first: $n) { strategy }',
-    "modelVersions": "modelVersions(first: $n) { id }",
-    "jobs": "jobs(first: $n) { id }",
+    "modelVersions": "modelVersions(first: $n) { edges { node { versionId } } }",
+    "jobs": "jobs(first: $n) { edges { node { jobId } } }",
     "product.reviews": 'product(id: "P1") { reviews(first: $n) { count } }',
     "product.associations": 'product(id: "P1") { associations(kind: OBSERVED, first: $n) { score } }',
 }
@@ -490,7 +492,7 @@ def test_nesting_through_fragments_is_refused_by_name(api: Api, settings: Settin
 
 def test_token_floods_in_comments_are_refused_by_name(api: Api, settings: Settings) -> None:
     # Comments are not syntax, but they are tokens the parser must read: counted too.
-    flood = "#\n" * (settings.max_query_tokens + 1) + "{ activeModel { id } }"
+    flood = "#\n" * (settings.max_query_tokens + 1) + "{ activeModel { versionId } }"
     error = api.post(flood, READ)["errors"][0]
     assert error["extensions"]["limit"] == "max_query_tokens"
     assert f"more than {settings.max_query_tokens} tokens" in error["message"]
@@ -500,7 +502,7 @@ def test_search_texts_of_too_many_words_are_refused_by_name(api: Api, settings: 
     # Found by this test: each word is a Lucene clause, and past 1024 Lucene failed the
     # query (INTERNAL). A text of many words is refused first; one "word" that analyses into many
     # terms is caught when Lucene refuses it.
-    query = "query($s: String) { products(search: $s) { totalCount edges { node { id } } } }"
+    query = "query($s: String) { products(search: $s) { totalCount edges { node { productId } } } }"
     words = " ".join(f"w{i}" for i in range(3000))
     error = api.post(query, READ, {"s": words})["errors"][0]
     assert error["message"] == (
@@ -537,7 +539,7 @@ def test_a_slow_search_is_cut_off_by_the_neo4j_transaction_timeout(
     budget = 1.0
     lowered = settings.model_copy(update={"request_timeout_s": budget})
     query = """{ products(search: "lattice lamp", category: "lattice-elsewhere", first: 5) {
-        totalCount edges { node { id } } } }"""
+        totalCount edges { node { productId } } } }"""
     with TestClient(create_app(lowered)) as client:
         started = time.perf_counter()
         response = client.post("/graphql", json={"query": query}, headers=READ)

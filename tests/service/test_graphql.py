@@ -25,11 +25,11 @@ pytestmark = pytest.mark.integration
 def test_product_with_every_field(client: TestClient) -> None:
     product = data(
         client,
-        """{ product(id: "P1") { id title description price updatedAt embeddingModel hasEmbedding
+        """{ product(id: "P1") { productId title description price updatedAt embeddingModel hasEmbedding
         tags categories { id name path }
         reviews(first: 1) { count averageRating items { id rating text ts customerId } } } }""",
     )["product"]
-    assert product["id"] == "P1" and product["title"] == "Desk lamp" and product["price"] == 20.0
+    assert product["productId"] == "P1" and product["title"] == "Desk lamp" and product["price"] == 20.0
     assert product["hasEmbedding"] and product["embeddingModel"] == "test-model"
     assert product["updatedAt"].startswith("2011-09-01")
     assert product["tags"] == ["desk", "lighting"]
@@ -44,14 +44,14 @@ def test_product_with_every_field(client: TestClient) -> None:
 
 
 def test_unknown_product_is_a_clear_not_found_error(client: TestClient) -> None:
-    error = error_of(client, '{ product(id: "nope") { id } }')
+    error = error_of(client, '{ product(id: "nope") { productId } }')
     assert error["message"] == "unknown product id 'nope' in argument 'id'"
     assert error["extensions"]["code"] == "NOT_FOUND" and error["extensions"]["requestId"]
 
 
 def test_pagination_walks_every_product_once(client: TestClient) -> None:
     query = """query($after: String) { products(first: 7, after: $after) {
-        totalCount edges { cursor node { id } }
+        totalCount edges { cursor node { productId } }
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
     seen: list[str] = []
     after = None
@@ -61,7 +61,7 @@ def test_pagination_walks_every_product_once(client: TestClient) -> None:
         pages += 1
         assert page["totalCount"] == 37
         assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        seen += [edge["node"]["id"] for edge in page["edges"]]
+        seen += [edge["node"]["productId"] for edge in page["edges"]]
         assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -73,11 +73,11 @@ def test_pagination_walks_every_product_once(client: TestClient) -> None:
 
 def test_search_pages_by_relevance_without_duplicates(client: TestClient) -> None:
     query = """query($after: String) { products(search: "lamp", first: 1, after: $after) {
-        totalCount edges { score node { id } } pageInfo { hasNextPage endCursor } } }"""
+        totalCount edges { score node { productId } } pageInfo { hasNextPage endCursor } } }"""
     seen, scores, after = [], [], None
     while True:
         page = data(client, query, {"after": after})["products"]
-        seen += [e["node"]["id"] for e in page["edges"]]
+        seen += [e["node"]["productId"] for e in page["edges"]]
         scores += [e["score"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -93,13 +93,13 @@ def test_search_pages_by_relevance_without_duplicates(client: TestClient) -> Non
 def test_tag_and_category_filters(client: TestClient) -> None:
     result = data(
         client,
-        """{ t: products(tag: "tea") { totalCount edges { node { id } } }
-        c: products(category: "home", first: 50) { totalCount edges { node { id } } }
+        """{ t: products(tag: "tea") { totalCount edges { node { productId } } }
+        c: products(category: "home", first: 50) { totalCount edges { node { productId } } }
         k: products(category: "kitchen", tag: "filler", first: 50) { totalCount } }""",
     )
-    assert [e["node"]["id"] for e in result["t"]["edges"]] == ["P4", "P5"]
+    assert [e["node"]["productId"] for e in result["t"]["edges"]] == ["P4", "P5"]
     # "home" includes its subcategory "home/lighting".
-    assert [e["node"]["id"] for e in result["c"]["edges"]] == ["P1", "P2", "P3"] and result["c"][
+    assert [e["node"]["productId"] for e in result["c"]["edges"]] == ["P1", "P2", "P3"] and result["c"][
         "totalCount"
     ] == 3
     assert result["k"]["totalCount"] == 15
@@ -111,10 +111,10 @@ def test_bad_cursor_is_rejected_clearly(client: TestClient) -> None:
 
 
 def test_similar_products_by_product(client: TestClient) -> None:
-    hits = data(client, '{ similarProducts(productId: "P1", first: 3) { score product { id } } }')[
+    hits = data(client, '{ similarProducts(productId: "P1", first: 3) { score product { productId } } }')[
         "similarProducts"
     ]
-    assert [h["product"]["id"] for h in hits][:2] == ["P2", "P3"]
+    assert [h["product"]["productId"] for h in hits][:2] == ["P2", "P3"]
     assert all(0 <= h["score"] <= 1 for h in hits)
 
 
@@ -132,14 +132,14 @@ def test_similar_products_needs_an_embedding_or_one_argument(client: TestClient)
 
 ASSOCIATIONS = """query($id: ID!, $kind: AssociationKind!, $first: Int, $min: Float) {
   associations(productId: $id, kind: $kind, first: $first, minScore: $min) {
-    product { id title tags } kind score rank modelVersion sourceId
+    product { productId title tags } kind score rank modelVersion sourceId
     explanation { source modelVersion sharedBaskets support confidence lift lastSeen sharedTags
                   sharedCategories summary } } }"""
 
 
 def test_learned_complements_of_the_active_version_only(client: TestClient) -> None:
     items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "COMPLEMENT"})["associations"]
-    assert [(a["product"]["id"], a["rank"], a["modelVersion"]) for a in items] == [
+    assert [(a["product"]["productId"], a["rank"], a["modelVersion"]) for a in items] == [
         ("P2", 1, "v2"),
         ("P3", 2, "v2"),
         ("P6", 3, "v2"),
@@ -161,14 +161,17 @@ def test_association_limits_and_min_score(client: TestClient) -> None:
     items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "COMPLEMENT", "first": 5, "min": 0.6})[
         "associations"
     ]
-    assert [a["product"]["id"] for a in items] == ["P2", "P3"]
+    assert [a["product"]["productId"] for a in items] == ["P2", "P3"]
     items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "SUBSTITUTE", "first": 1})["associations"]
-    assert [(a["product"]["id"], a["kind"]) for a in items] == [("P3", "SUBSTITUTE")]
+    assert [(a["product"]["productId"], a["kind"]) for a in items] == [("P3", "SUBSTITUTE")]
 
 
 def test_observed_associations(client: TestClient) -> None:
     items = data(client, ASSOCIATIONS, {"id": "P1", "kind": "OBSERVED"})["associations"]
-    assert [(a["product"]["id"], a["rank"], a["score"]) for a in items] == [("P2", 1, 0.67), ("P3", 2, 0.33)]
+    assert [(a["product"]["productId"], a["rank"], a["score"]) for a in items] == [
+        ("P2", 1, 0.67),
+        ("P3", 2, 0.33),
+    ]
     assert items[0]["modelVersion"] is None and items[0]["explanation"]["source"] == "OBSERVED"
 
 
@@ -183,8 +186,8 @@ def test_nested_associations_batch_into_one_round_trip_per_level(client: TestCli
     response = client.post(
         "/graphql",
         json={
-            "query": """{ products(first: 5) { edges { node { id
-            associations(kind: OBSERVED) { product { id tags } explanation { sharedTags } } } } } }"""
+            "query": """{ products(first: 5) { edges { node { productId
+            associations(kind: OBSERVED) { product { productId tags } explanation { sharedTags } } } } } }"""
         },
         headers=READ,
     )
@@ -200,7 +203,7 @@ def test_nested_associations_batch_into_one_round_trip_per_level(client: TestCli
 RECOMMEND = """query($c: ID, $b: [ID!], $first: Int, $ex: Boolean, $div: Boolean) {
   recommendations(customerId: $c, basket: $b, first: $first, excludePurchased: $ex, diversify: $div) {
     strategy edgeSource modelVersion fallbackReason unknownProductIds
-    items { rank score because category product { id } } } }"""
+    items { rank score because category product { productId } } } }"""
 
 
 def test_recommendations_for_a_customer_from_learned_edges(client: TestClient) -> None:
@@ -210,37 +213,44 @@ def test_recommendations_for_a_customer_from_learned_edges(client: TestClient) -
         and rec["edgeSource"] == "LEARNED"
         and rec["modelVersion"] == "v2"
     )
-    ids = [i["product"]["id"] for i in rec["items"]]
+    ids = [i["product"]["productId"] for i in rec["items"]]
     # C1 bought P1 and P2; P3 is reached from both (0.7*2 + 0.8*1), P6 from P1 only.
     assert (ids == ["P3", "P6"] and rec["items"][0]["because"] == ["P1", "P2"]) or set(
         rec["items"][0]["because"]
     ) == {"P1", "P2"}
     assert rec["items"][0]["score"] == pytest.approx(0.7 * 2 + 0.8)
     kept = data(client, RECOMMEND, {"c": "C1", "ex": False})["recommendations"]
-    assert "P2" in [i["product"]["id"] for i in kept["items"]]
+    assert "P2" in [i["product"]["productId"] for i in kept["items"]]
 
 
 def test_recommendations_for_a_basket(client: TestClient) -> None:
     rec = data(client, RECOMMEND, {"b": ["P4", "ghost"]})["recommendations"]
     assert rec["strategy"] == "BASKET" and rec["unknownProductIds"] == ["ghost"]
-    assert [i["product"]["id"] for i in rec["items"]] == ["P5"]
+    assert [i["product"]["productId"] for i in rec["items"]] == ["P5"]
 
 
 def test_cold_and_unknown_customers_fall_back_to_popular(client: TestClient) -> None:
     for customer, reason in (("C3", "has no orders"), ("nobody", "unknown customer")):
         rec = data(client, RECOMMEND, {"c": customer, "first": 3})["recommendations"]
         assert rec["strategy"] == "POPULAR" and rec["edgeSource"] is None and reason in rec["fallbackReason"]
-        assert [i["product"]["id"] for i in rec["items"]] == ["P1", "P2", "P4"]  # 4, 2, 2 orders; then by id
+        assert [i["product"]["productId"] for i in rec["items"]] == [
+            "P1",
+            "P2",
+            "P4",
+        ]  # 4, 2, 2 orders; then by id
 
 
 def test_diversify_spreads_categories(client: TestClient) -> None:
     plain = data(client, RECOMMEND, {"b": ["P1"], "first": 2})["recommendations"]["items"]
     spread = data(client, RECOMMEND, {"b": ["P1"], "first": 2, "div": True})["recommendations"]["items"]
-    assert [(i["product"]["id"], i["category"]) for i in plain] == [
+    assert [(i["product"]["productId"], i["category"]) for i in plain] == [
         ("P2", "home/lighting"),
         ("P3", "home/lighting"),
     ]
-    assert [(i["product"]["id"], i["category"]) for i in spread] == [("P2", "home/lighting"), ("P6", None)]
+    assert [(i["product"]["productId"], i["category"]) for i in spread] == [
+        ("P2", "home/lighting"),
+        ("P6", None),
+    ]
 
 
 def test_recommendations_need_a_customer_or_a_basket(client: TestClient) -> None:
@@ -250,8 +260,9 @@ def test_recommendations_need_a_customer_or_a_basket(client: TestClient) -> None
 # ---------------------------------------------------------------- explain
 
 
-EXPLAIN = """query($a: ID!, $b: ID!) { explain(from: $a, to: $b) { found modelVersion from { id } to { id }
-  steps { kind via baskets lift score associationKind summary from { id } to { id } } } }"""
+EXPLAIN = """query($a: ID!, $b: ID!) { explain(from: $a, to: $b) {
+  found modelVersion from { productId } to { productId }
+  steps { kind via baskets lift score associationKind summary from { productId } to { productId } } } }"""
 
 
 def test_explain_direct_and_via_tags(client: TestClient) -> None:
@@ -266,7 +277,7 @@ def test_explain_direct_and_via_tags(client: TestClient) -> None:
         len(kinds) == 2 and set(kinds) <= {"LEARNED_ASSOCIATION", "BOUGHT_WITH"}
     ), kinds
     step = via["steps"][0]
-    assert step["from"]["id"] == "P3" and via["steps"][-1]["to"]["id"] == "P6"
+    assert step["from"]["productId"] == "P3" and via["steps"][-1]["to"]["productId"] == "P6"
     if step["kind"] == "SHARED_TAG":
         assert step["via"] == "decor" and "decor" in step["summary"]
 
@@ -276,8 +287,8 @@ def test_explain_without_a_path_and_with_unknown_ids(client: TestClient) -> None
     assert none == {
         "found": False,
         "modelVersion": "v2",
-        "from": {"id": "P1"},
-        "to": {"id": "P7"},
+        "from": {"productId": "P1"},
+        "to": {"productId": "P7"},
         "steps": [],
     }
     error = error_of(client, EXPLAIN, {"a": "P1", "b": "X9"})
@@ -290,27 +301,31 @@ def test_explain_without_a_path_and_with_unknown_ids(client: TestClient) -> None
 def test_model_versions_and_active_model(client: TestClient) -> None:
     result = data(
         client,
-        """{ modelVersions { id status createdAt activatedAt params metrics dataWindow jobId edgeCount }
-        activeModel { id status metrics edgeCount } retired: modelVersions(status: "retired") { id } }""",
+        """{ modelVersions { totalCount edges { node {
+              versionId status createdAt activatedAt params metrics dataWindow jobId edgeCount } } }
+        activeModel { versionId status metrics edgeCount }
+        retired: modelVersions(status: "retired") { totalCount edges { node { versionId } } } }""",
     )
-    assert [m["id"] for m in result["modelVersions"]] == ["v2", "v1"]
+    versions = [edge["node"] for edge in result["modelVersions"]["edges"]]
+    assert [m["versionId"] for m in versions] == ["v2", "v1"] and result["modelVersions"]["totalCount"] == 2
     assert result["activeModel"] == {
-        "id": "v2",
+        "versionId": "v2",
         "status": "active",
         "metrics": {"overall": {GATE_METRIC: 0.2}},
         "edgeCount": 7,
     }
-    assert result["modelVersions"][1]["params"] == {"model": "sage"}
-    assert result["retired"] == [{"id": "v1"}]
+    assert versions[1]["params"] == {"model": "sage"}
+    assert result["retired"] == {"totalCount": 1, "edges": [{"node": {"versionId": "v1"}}]}
 
 
 def test_jobs_and_polling_fields(client: TestClient) -> None:
     result = data(
         client,
-        """{ running: job(id: "J2") { id kind state step done total progress finished pollAfterSeconds
-          error options timings result createdAt updatedAt startedAt finishedAt modelVersion { id } }
-        done: job(id: "J1") { state finished pollAfterSeconds modelVersion { id status } }
-        all: jobs { id } succeeded: jobs(state: SUCCEEDED) { id } }""",
+        """{ running: job(id: "J2") { jobId kind state step done total progress finished pollAfterSeconds
+          error options timings result createdAt updatedAt startedAt finishedAt modelVersion { versionId } }
+        done: job(id: "J1") { state finished pollAfterSeconds modelVersion { versionId status } }
+        all: jobs { edges { node { jobId } } }
+        succeeded: jobs(state: SUCCEEDED) { totalCount edges { node { jobId } } } }""",
     )
     running = result["running"]
     assert running["state"] == "RUNNING" and running["progress"] == 0.3 and not running["finished"]
@@ -319,10 +334,11 @@ def test_jobs_and_polling_fields(client: TestClient) -> None:
         "state": "SUCCEEDED",
         "finished": True,
         "pollAfterSeconds": 0.0,
-        "modelVersion": {"id": "v2", "status": "active"},
+        "modelVersion": {"versionId": "v2", "status": "active"},
     }
-    assert [j["id"] for j in result["all"]] == ["J2", "J1"] and result["succeeded"] == [{"id": "J1"}]
-    assert error_of(client, '{ job(id: "J404") { id } }')["extensions"]["code"] == "NOT_FOUND"
+    assert [e["node"]["jobId"] for e in result["all"]["edges"]] == ["J2", "J1"]
+    assert result["succeeded"] == {"totalCount": 1, "edges": [{"node": {"jobId": "J1"}}]}
+    assert error_of(client, '{ job(id: "J404") { jobId } }')["extensions"]["code"] == "NOT_FOUND"
 
 
 # ---------------------------------------------------------------- protection
@@ -330,9 +346,11 @@ def test_jobs_and_polling_fields(client: TestClient) -> None:
 
 def test_read_needs_a_key(client: TestClient) -> None:
     for headers in ({}, {"X-API-Key": "wrong"}):
-        error = error_of(client, '{ product(id: "P1") { id } }', headers=headers)
+        error = error_of(client, '{ product(id: "P1") { productId } }', headers=headers)
         assert error["extensions"]["code"] == "FORBIDDEN" and "X-API-Key" in error["message"]
-    assert data(client, '{ product(id: "P1") { id } }', headers={"Authorization": "Bearer dev-read-key"})
+    assert data(
+        client, '{ product(id: "P1") { productId } }', headers={"Authorization": "Bearer dev-read-key"}
+    )
 
 
 def test_mutations_need_the_admin_key(client: TestClient) -> None:
@@ -350,12 +368,14 @@ def test_mutations_need_the_admin_key(client: TestClient) -> None:
         body = gql(client, mutation, headers=READ)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", mutation
         assert "admin scope" in body["errors"][0]["message"]
-    assert data(client, "{ activeModel { id } }")["activeModel"]["id"] == "v2"  # nothing changed
-    assert error_of(client, '{ product(id: "N1") { id } }')["extensions"]["code"] == "NOT_FOUND"
+    assert (
+        data(client, "{ activeModel { versionId } }")["activeModel"]["versionId"] == "v2"
+    )  # nothing changed
+    assert error_of(client, '{ product(id: "N1") { productId } }')["extensions"]["code"] == "NOT_FOUND"
 
 
 def test_depth_limit_is_named(client: TestClient, settings: Settings) -> None:
-    nested = "product { id }"
+    nested = "product { productId }"
     for _ in range(settings.max_query_depth):
         nested = f"associations(kind: OBSERVED) {{ {nested} }}"
     error = error_of(client, f'{{ product(id: "P1") {{ {nested} }} }}')
@@ -413,7 +433,8 @@ INJECTIONS = [
 def test_cypher_injection_in_every_string_argument_is_data(client: TestClient, payload: str) -> None:
     v = {"p": payload}
     assert (
-        error_of(client, "query($p: ID!) { product(id: $p) { id } }", v)["extensions"]["code"] == "NOT_FOUND"
+        error_of(client, "query($p: ID!) { product(id: $p) { productId } }", v)["extensions"]["code"]
+        == "NOT_FOUND"
     )
     assert data(client, "query($p: String) { products(search: $p) { totalCount } }", v)
     assert (
@@ -451,8 +472,11 @@ def test_cypher_injection_in_every_string_argument_is_data(client: TestClient, p
         error_of(client, 'query($p: ID!) { explain(from: $p, to: "P1") { found } }', v)["extensions"]["code"]
         == "NOT_FOUND"
     )
-    assert data(client, "query($p: String) { modelVersions(status: $p) { id } }", v)["modelVersions"] == []
-    assert error_of(client, "query($p: ID!) { job(id: $p) { id } }", v)["extensions"]["code"] == "NOT_FOUND"
+    empty = data(client, "query($p: String) { modelVersions(status: $p) { edges { cursor } } }", v)
+    assert empty["modelVersions"] == {"edges": []}
+    assert (
+        error_of(client, "query($p: ID!) { job(id: $p) { jobId } }", v)["extensions"]["code"] == "NOT_FOUND"
+    )
     # The graph is intact.
     assert data(client, "{ products { totalCount } }")["products"]["totalCount"] == 37
 
@@ -464,7 +488,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True and "5.26" in ready.json()["neo4j"]
-    data(client, 'query Lookup { product(id: "P1") { id } }')
+    data(client, 'query Lookup { product(id: "P1") { productId } }')
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert 'affinity_api_request_seconds_count{operation="Lookup",type="query"}' in metrics.text
@@ -495,10 +519,12 @@ def test_metrics_closed_in_production_without_a_key() -> None:
 
 def test_request_id_is_returned_and_kept(client: TestClient) -> None:
     response = client.post(
-        "/graphql", json={"query": "{ activeModel { id } }"}, headers={**READ, "X-Request-ID": "abc-123-def"}
+        "/graphql",
+        json={"query": "{ activeModel { versionId } }"},
+        headers={**READ, "X-Request-ID": "abc-123-def"},
     )
     assert response.headers["x-request-id"] == "abc-123-def"
-    error = error_of(client, '{ product(id: "nope") { id } }')
+    error = error_of(client, '{ product(id: "nope") { productId } }')
     assert len(error["extensions"]["requestId"]) >= 6
 
 
@@ -509,7 +535,7 @@ def test_graphiql_only_in_development(client: TestClient) -> None:
 
 def test_similar_products_by_text_embeds_in_process(client: TestClient) -> None:
     # The packaged all-MiniLM-L6-v2 encoder, loaded on this first text query (the `ml` extra is installed).
-    query = '{ similarProducts(text: "a lamp for my desk", first: 5) { score product { id } } }'
+    query = '{ similarProducts(text: "a lamp for my desk", first: 5) { score product { productId } } }'
     deadline = time.monotonic() + 120
     while True:  # the encoder loads in the background; meanwhile the API asks to retry
         body = gql(client, query)
@@ -523,5 +549,5 @@ def test_similar_products_by_text_embeds_in_process(client: TestClient) -> None:
         time.sleep(1)
     hits = body["data"]
     scores = [h["score"] for h in hits["similarProducts"]]
-    assert {h["product"]["id"] for h in hits["similarProducts"]} == {"P1", "P2", "P3", "P4", "P5"}
+    assert {h["product"]["productId"] for h in hits["similarProducts"]} == {"P1", "P2", "P3", "P4", "P5"}
     assert scores == sorted(scores, reverse=True)

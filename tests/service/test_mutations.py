@@ -73,7 +73,7 @@ def test_invalid_products_are_rejected_with_every_problem(client: TestClient) ->
     problems = {(p["argument"], p["index"], p["field"]) for p in result["problems"]}
     assert problems == {("products", 1, "title"), ("products", 1, "price")}
     assert (
-        error_of(client, '{ product(id: "N2") { id } }')["extensions"]["code"] == "NOT_FOUND"
+        error_of(client, '{ product(id: "N2") { productId } }')["extensions"]["code"] == "NOT_FOUND"
     )  # nothing written
 
 
@@ -123,12 +123,13 @@ def test_add_reviews_and_record_orders(client: TestClient) -> None:
     done = data(client, orders, {"l": lines, "c": [{"id": "C9", "country": "UK"}]}, ADMIN)["recordOrders"]
     assert done["__typename"] == "IngestSucceeded"
     assert {c["kind"]: c["created"] for c in done["counts"]} == {"customers": 1, "orders": 1}
-    rec = data(client, '{ recommendations(customerId: "C9") { strategy items { product { id } } } }')
+    rec = data(client, '{ recommendations(customerId: "C9") { strategy items { product { productId } } } }')
     assert rec["recommendations"]["strategy"] == "CUSTOMER_HISTORY"
-    assert {"P2", "P3", "P5", "P6"} >= {i["product"]["id"] for i in rec["recommendations"]["items"]}
+    assert {"P2", "P3", "P5", "P6"} >= {i["product"]["productId"] for i in rec["recommendations"]["items"]}
 
 
-CHANGE = """fragment r on ModelChangeResult { __typename ... on ModelChanged { model { id status } previous }
+CHANGE = """fragment r on ModelChangeResult { __typename
+  ... on ModelChanged { model { versionId status } previous }
   ... on ModelChangeRejected { message } }"""
 
 
@@ -143,20 +144,26 @@ def test_activate_gate_force_and_rollback(client: TestClient) -> None:
     forced = run('mutation { activateModel(version: "v1", force: true) { ...r } }')["activateModel"]
     assert forced == {
         "__typename": "ModelChanged",
-        "model": {"id": "v1", "status": "active"},
+        "model": {"versionId": "v1", "status": "active"},
         "previous": "v2",
     }
-    served = data(client, '{ associations(productId: "P1", first: 1) { product { id } modelVersion } }')
-    assert served["associations"] == [{"product": {"id": "P4"}, "modelVersion": "v1"}]
+    served = data(
+        client, '{ associations(productId: "P1", first: 1) { product { productId } modelVersion } }'
+    )
+    assert served["associations"] == [{"product": {"productId": "P4"}, "modelVersion": "v1"}]
     back = run("mutation { rollbackModel { ...r } }")["rollbackModel"]
-    assert back == {"__typename": "ModelChanged", "model": {"id": "v2", "status": "active"}, "previous": "v1"}
+    assert back == {
+        "__typename": "ModelChanged",
+        "model": {"versionId": "v2", "status": "active"},
+        "previous": "v1",
+    }
 
 
 def test_retrain_without_a_broker_is_rejected_clearly(client: TestClient) -> None:
     result = data(
         client,
         "mutation { retrain(options: {epochs: 1}) { __typename ... on RetrainRejected { message } "
-        "... on RetrainQueued { job { id } } } }",
+        "... on RetrainQueued { job { jobId } } } }",
         None,
         ADMIN,
     )["retrain"]

@@ -21,9 +21,10 @@ NESTED = """{ product(id: "P1") { associations(kind: OBSERVED, first: 100) { pro
     associations(kind: COMPLEMENT, first: 100) { product { title } } } } } } } }"""
 #: What a shop's product page asks: the product, what goes with it, a page of similar ones.
 PRODUCT_PAGE = """query Page($id: ID!) {
-  product(id: $id) { id title price tags categories { path }
-    associations(kind: COMPLEMENT, first: 10) { score product { id title price } explanation { lift } } }
-  similarProducts(productId: $id, first: 8) { score product { id title } }
+  product(id: $id) { productId title price tags categories { path }
+    associations(kind: COMPLEMENT, first: 10) {
+      score product { productId title price } explanation { lift } } }
+  similarProducts(productId: $id, first: 8) { score product { productId title } }
 }"""
 
 
@@ -37,18 +38,22 @@ def cost(document: str, variables: dict[str, Any] | None = None, max_page_size: 
 def test_cost_counts_objects_times_pages_weighted() -> None:
     # product 1; 10 learned associations (weight 1) each with its product (1): 1 + 10 + 10
     page = (
-        '{ product(id: "P1") { title associations(kind: COMPLEMENT, first: 10) { score product { id } } } }'
+        '{ product(id: "P1") { title '
+        "associations(kind: COMPLEMENT, first: 10) { score product { productId } } } }"
     )
     assert cost(page) == 21
     # observed associations weigh 2 each: 1 + 2 * 10 + 10
-    assert cost('{ product(id: "P1") { associations(kind: OBSERVED, first: 10) { product { id } } } }') == 31
+    assert (
+        cost('{ product(id: "P1") { associations(kind: OBSERVED, first: 10) { product { productId } } } }')
+        == 31
+    )
     # a connection counts its page once: products 5 + edges 5 + nodes 5 + their categories 5 * 5
     assert (
         cost("{ products(first: 5) { edges { node { categories { path } } } } }")
         == 15 + 5 * UNPAGED_LIST_SIZE
     )
     # scalars are free: only the product object
-    assert cost('{ product(id: "P1") { id title price tags } }') == 1
+    assert cost('{ product(id: "P1") { productId title price tags } }') == 1
 
 
 def test_cost_follows_variables_defaults_and_fragments() -> None:
@@ -66,6 +71,18 @@ def test_cost_follows_variables_defaults_and_fragments() -> None:
         )
         == 51
     )
+
+
+def test_connections_cost_their_page_either_way_and_nodes_their_ids() -> None:
+    # the page (first, last, or the default 20), its edges (one per node) and the nodes
+    assert cost("{ jobs(first: 5) { edges { node { jobId } } } }") == 5 + 5 + 5
+    assert cost("{ jobs(last: 3) { edges { node { jobId } } } }") == 3 + 3 + 3
+    assert cost("{ modelVersions { edges { node { versionId } } } }") == 20 + 20 + 20
+    # a customer's orders, two lines each (unpaged list), each line with its product
+    orders = """{ customers(first: 2) { edges { node { orders(last: 4) { edges { node {
+        lines { product { title } } } } } } } } }"""
+    assert cost(orders) == 2 + 2 + 2 + 8 + 8 + 8 + 8 * UNPAGED_LIST_SIZE * 2
+    assert cost('{ nodes(ids: ["a", "b", "c"]) { id } }') == 3
 
 
 def test_nested_pages_cost_millions_and_a_product_page_little() -> None:

@@ -17,7 +17,7 @@ from tests.service.api import ADMIN, READ
 
 pytestmark = pytest.mark.integration
 
-QUERY = {"query": "{ activeModel { id } }"}
+QUERY = {"query": "{ activeModel { versionId } }"}
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def test_path_becomes_product_to_product_steps() -> None:
         {"type": "BOUGHT_WITH", "baskets": 3, "lift": 2.0, "score": None, "kind": None, "version": None},
     ]
     steps = steps_from_path(nodes, rels)
-    assert [(s.kind, s.source.id, s.target.id, s.via) for s in steps] == [
+    assert [(s.kind, s.source.product_id, s.target.product_id, s.via) for s in steps] == [
         (StepKind.SHARED_TAG, "A", "B", "red"),
         (StepKind.BOUGHT_WITH, "B", "C", None),
     ]

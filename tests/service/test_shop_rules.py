@@ -35,11 +35,11 @@ def fresh(seeded: neo4j.Driver, settings: Settings) -> neo4j.Driver:
 
 
 ASSOCIATIONS = """query($filter: ProductFilter, $first: Int) {
-  associations(productId: "P1", first: $first, filter: $filter) { product { id available } rank } }"""
+  associations(productId: "P1", first: $first, filter: $filter) { product { productId available } rank } }"""
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
-    return [item["product"]["id"] for item in items]
+    return [item["product"]["productId"] for item in items]
 
 
 def associated(client: TestClient, filter: dict[str, Any] | None, first: int = 10) -> list[str]:
@@ -66,7 +66,7 @@ def test_first_is_counted_after_filtering(client: TestClient, fresh: neo4j.Drive
     observed = data(
         client,
         """{ product(id: "P1") { associations(kind: OBSERVED, first: 1, filter: {excludeIds: ["P2"]}) {
-        product { id } } } }""",
+        product { productId } } } }""",
     )["product"]["associations"]
     assert ids(observed) == ["P3"]
 
@@ -76,7 +76,7 @@ def test_similar_products_widen_the_search_until_first_pass_the_filter(
 ) -> None:
     # P1's nearest are P2 and P3 (lighting); the tea things come only after them in the index.
     query = """query($filter: ProductFilter) {
-      similarProducts(productId: "P1", first: 2, filter: $filter) { product { id } } }"""
+      similarProducts(productId: "P1", first: 2, filter: $filter) { product { productId } } }"""
     assert ids(data(client, query, {"filter": None})["similarProducts"]) == ["P2", "P3"]
     found = ids(data(client, query, {"filter": {"categories": ["kitchen"]}})["similarProducts"])
     assert found == ["P4", "P5"]
@@ -87,7 +87,7 @@ def test_recommendations_honour_the_filter_down_to_the_popular_fallback(
 ) -> None:
     query = """query($basket: [ID!], $customer: ID, $filter: ProductFilter) {
       recommendations(basket: $basket, customerId: $customer, first: 2, filter: $filter) {
-      strategy items { product { id } } } }"""
+      strategy items { product { productId } } } }"""
     basket = data(client, query, {"basket": ["P1"], "filter": {"excludeIds": ["P2"]}})["recommendations"]
     assert basket["strategy"] == "BASKET" and ids(basket["items"]) == ["P3", "P6"]
     cold = data(client, query, {"customer": "C3", "filter": {"categories": ["kitchen"]}})["recommendations"]
@@ -107,11 +107,13 @@ def test_bad_filters_are_refused_by_name(client: TestClient, fresh: neo4j.Driver
 
 def test_products_by_ids_in_one_round_trip(client: TestClient, fresh: neo4j.Driver) -> None:
     before = neo4j_calls(client)
-    found = data(client, '{ productsByIds(ids: ["P2", "nope", "P1", "P3"]) { id title } }')["productsByIds"]
+    found = data(client, '{ productsByIds(ids: ["P2", "nope", "P1", "P3"]) { productId title } }')[
+        "productsByIds"
+    ]
     assert neo4j_calls(client) - before == 1
-    assert [p and p["id"] for p in found] == ["P2", None, "P1", "P3"]
+    assert [p and p["productId"] for p in found] == ["P2", None, "P1", "P3"]
     too_many = error_of(
-        client, "query($ids: [ID!]!) { productsByIds(ids: $ids) { id } }", {"ids": ["P1"] * 101}
+        client, "query($ids: [ID!]!) { productsByIds(ids: $ids) { productId } }", {"ids": ["P1"] * 101}
     )
     assert too_many["extensions"]["code"] == "LIMIT_EXCEEDED" and "max_page_size" in too_many["message"]
 
@@ -131,10 +133,10 @@ def test_an_unavailable_product_leaves_every_list_until_available_again(
     assert data(client, '{ product(id: "P2") { available } }')["product"]["available"] is False
     assert associated(client, None, first=2) == ["P3", "P6"]
     assert associated(client, {"includeUnavailable": True}, first=2) == ["P2", "P3"]
-    similar = data(client, '{ similarProducts(productId: "P1", first: 1) { product { id } } }')
+    similar = data(client, '{ similarProducts(productId: "P1", first: 1) { product { productId } } }')
     assert ids(similar["similarProducts"]) == ["P3"]
     popular = data(
-        client, '{ recommendations(customerId: "C3", first: 3) { strategy items { product { id } } } }'
+        client, '{ recommendations(customerId: "C3", first: 3) { strategy items { product { productId } } } }'
     )["recommendations"]
     assert popular["strategy"] == "POPULAR" and "P2" not in ids(popular["items"])
     again = data(client, SET_AVAILABILITY, {"ids": ["P2"], "available": True}, ADMIN)
@@ -161,9 +163,9 @@ def test_deleting_a_product_leaves_nothing_of_it_and_is_idempotent(
         "deleted": [],
         "absentIds": ["P1", "gone"],
     }
-    error = error_of(client, '{ product(id: "P1") { id } }')
+    error = error_of(client, '{ product(id: "P1") { productId } }')
     assert error["extensions"]["code"] == "NOT_FOUND"
-    basket = data(client, '{ recommendations(basket: ["P2"], first: 5) { items { product { id } } } }')
+    basket = data(client, '{ recommendations(basket: ["P2"], first: 5) { items { product { productId } } } }')
     assert "P1" not in ids(basket["recommendations"]["items"])
 
 

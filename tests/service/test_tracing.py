@@ -44,13 +44,13 @@ def test_a_request_is_one_trace_down_to_neo4j_and_into_its_job(
         answered = httpx.post(f"{base}/graphql", json=query, headers={**READ, **caller})
         assert answered.status_code == 200 and "errors" not in answered.json()
 
-        answers = "... on RetrainQueued { job { id } } ... on RetrainRejected { message }"
+        answers = "... on RetrainQueued { job { jobId } } ... on RetrainRejected { message }"
         mutation = {"query": f"mutation {{ retrain {{ {answers} }} }}"}
         submitted = httpx.post(
             f"{base}/graphql", json=mutation, headers={**ADMIN, "X-Request-ID": "traced-job"}
         )
         assert "job" in submitted.json()["data"]["retrain"], submitted.json()
-        job_id = submitted.json()["data"]["retrain"]["job"]["id"]
+        job_id = submitted.json()["data"]["retrain"]["job"]["jobId"]
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

@@ -33,7 +33,9 @@ def test_serve_answers_graphql_health_and_metrics(seeded: object, settings: Sett
         assert httpx.get(f"{base}/readyz").json()["ready"] is True
         response = httpx.post(
             f"{base}/graphql",
-            json={"query": 'query First { product(id: "P1") { title associations { product { id } } } }'},
+            json={
+                "query": 'query First { product(id: "P1") { title associations { product { productId } } } }'
+            },
             headers={**READ, "X-Request-ID": "uvicorn-test-1"},
         )
         assert response.status_code == 200 and response.headers["x-request-id"] == "uvicorn-test-1"

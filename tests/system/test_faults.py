@@ -67,11 +67,11 @@ ORPHAN_EDGES = TEST_CYPHER.query("orphan_edges")
 
 #: "Fails fast": far below the driver's 60 s and 30 s defaults, generous for a loaded 2-core machine.
 FAILS_FAST_S = 10.0
-PRODUCT_QUERY = '{ product(id: "P1") { id title } }'
-READ_QUERY = "{ products(first: 3) { totalCount edges { node { id } } } }"
+PRODUCT_QUERY = '{ product(id: "P1") { productId title } }'
+READ_QUERY = "{ products(first: 3) { totalCount edges { node { productId } } } }"
 RETRAIN_MUTATION = (
     "mutation { retrain { __typename ... on RetrainRejected { message } "
-    "... on RetrainQueued { job { id } } } }"
+    "... on RetrainQueued { job { jobId } } } }"
 )
 #: A quick retrain: two epochs, no selection of the residual ranker's weight.
 OPTIONS: dict[str, Any] = {"epochs": 2, "selection_windows": 0}

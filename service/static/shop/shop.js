@@ -35,28 +35,28 @@ sessionStorage.setItem("affinity-session", session);
 function cards(list, items, listId) {
   list.replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
-    li.dataset.id = item.product.id;
+    li.dataset.id = item.product.productId;
     li.innerHTML = `<div class="title"></div><div class="price"></div><div class="why"></div>`;
     li.querySelector(".title").textContent = item.product.title;
     li.querySelector(".price").textContent = money(item.product.price);
     li.querySelector(".why").textContent = item.why ?? "";
     li.addEventListener("click", () => {
-      if (listId) send("CLICK", item.product.id, listId);
-      openProduct(item.product.id);
+      if (listId) send("CLICK", item.product.productId, listId);
+      openProduct(item.product.productId);
     });
     return li;
   }));
-  if (listId) items.forEach((item) => send("VIEW", item.product.id, listId));
+  if (listId) items.forEach((item) => send("VIEW", item.product.productId, listId));
 }
 
 async function search(text) {
   const data = await gql(`query($q: String) { products(search: $q, first: 12) {
-    edges { node { id title price available } } } }`, { q: text || null });
+    edges { node { productId title price available } } } }`, { q: text || null });
   cards($("products"), data.products.edges.map((e) => ({ product: e.node, why: e.node.available ? "" : "unavailable" })));
 }
 
 const ASSOCIATIONS = `query($id: ID!, $kind: AssociationKind!) { product(id: $id) {
-  associations(kind: $kind, first: 4) { recommendationId product { id title price } explanation { summary } } } }`;
+  associations(kind: $kind, first: 4) { recommendationId product { productId title price } explanation { summary } } } }`;
 
 async function associations(id, kind) {
   try {
@@ -68,7 +68,7 @@ async function associations(id, kind) {
 }
 
 async function openProduct(id) {
-  const data = await gql(`query($id: ID!) { product(id: $id) { id title description price available
+  const data = await gql(`query($id: ID!) { product(id: $id) { productId title description price available
     tags categories { path } } }`, { id });
   const p = data.product;
   state.product = p;
@@ -85,12 +85,12 @@ async function openProduct(id) {
   cards($("complements"), complements.map((a) => ({ product: a.product, why: a.explanation.summary })),
         complements[0]?.recommendationId);
   cards($("similar"), similar.map((a) => ({ product: a.product })), similar[0]?.recommendationId);
-  status(`showing ${p.id}`);
+  status(`showing ${p.productId}`);
 }
 
 async function addToBasket(product) {
-  if (!state.basket.some((p) => p.id === product.id)) state.basket.push(product);
-  send("ADD_TO_CART", product.id);
+  if (!state.basket.some((p) => p.productId === product.productId)) state.basket.push(product);
+  send("ADD_TO_CART", product.productId);
   $("basket").replaceChildren(...state.basket.map((p) => {
     const li = document.createElement("li");
     li.textContent = `${p.title} ${money(p.price)}`;
@@ -101,10 +101,10 @@ async function addToBasket(product) {
 
 async function forYou() {
   const customerId = $("customer").value || null;
-  const basket = state.basket.map((p) => p.id);
+  const basket = state.basket.map((p) => p.productId);
   if (!customerId && !basket.length) { $("for-you").replaceChildren(); $("strategy").textContent = ""; return; }
   const data = await gql(`query($c: ID, $b: [ID!]) { recommendations(customerId: $c, basket: $b, first: 5) {
-    strategy recommendationId items { product { id title price } explanation } } }`,
+    strategy recommendationId items { product { productId title price } explanation } } }`,
     { c: customerId, b: basket.length ? basket : null });
   const r = data.recommendations;
   $("strategy").textContent = r.strategy.toLowerCase().replace("_", " ");
@@ -112,11 +112,11 @@ async function forYou() {
 }
 
 async function customers() {
-  const data = await gql(`{ customers(first: 50) { edges { node { id country orderCount } } } }`);
+  const data = await gql(`{ customers(first: 50) { edges { node { customerId country orderCount } } } }`);
   for (const { node } of data.customers.edges) {
     const option = document.createElement("option");
-    option.value = node.id;
-    option.textContent = `${node.id} (${node.country ?? "?"}, ${node.orderCount} orders)`;
+    option.value = node.customerId;
+    option.textContent = `${node.customerId} (${node.country ?? "?"}, ${node.orderCount} orders)`;
     $("customer").append(option);
   }
 }
