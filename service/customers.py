@@ -14,7 +14,7 @@ from strawberry import relay
 
 from service.auth import ReadScope
 from service.context import ApiInfo
-from service.pagination import After, Before, Connection, First, Last, connection, page_request
+from service.pagination import After, Before, Connection, First, Last, keyset_connection, page_request
 from service.products import Product, load_products
 from service.query_runner import Graph, statement
 
@@ -25,6 +25,9 @@ CUSTOMERS_COUNT = statement("customers.count")
 CUSTOMERS_BY_IDS = statement("customers.by_ids")
 ORDERS_OF_CUSTOMER = statement("orders.of_customer")
 ORDERS_COUNT = statement("orders.count_of_customer")
+#: Cursors: an order's time and id (a customer's orders, newest first); a customer's id.
+ORDER_CURSOR = ("at", "id")
+CUSTOMER_CURSOR = ("customer",)
 
 
 async def load_customers(graph: Graph, ids: list[str]) -> list[Customer | None]:
@@ -101,24 +104,15 @@ class Customer(relay.Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Order]:
-        request = page_request(info.context.settings, ("at", "id"), first, after, last, before)
-        graph, customer_id = info.context.graph, str(self.customer_id)
-        at = request.position or {"at": None, "id": None}
-        records = await graph.read(
-            ORDERS_OF_CUSTOMER,
-            customer_id=customer_id,
-            at=at["at"],
-            id=at["id"],
-            forward=request.forward,
-            limit=request.limit,
-        )
-
-        async def count() -> int:
-            (record,) = await graph.read(ORDERS_COUNT, customer_id=customer_id)
-            return int(record["total"])
-
-        return connection(
-            request, records, Order.from_row, lambda row: {"at": row["ts"], "id": row["id"]}, count
+        request = page_request(info.context.settings, ORDER_CURSOR, first, after, last, before)
+        return await keyset_connection(
+            info.context.graph,
+            request,
+            ORDER_CURSOR,
+            (ORDERS_OF_CUSTOMER, ORDERS_COUNT),
+            Order.from_row,
+            lambda row: {"at": row["ts"], "id": row["id"]},
+            customer_id=str(self.customer_id),
         )
 
 
@@ -136,15 +130,12 @@ class Query:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Customer]:
-        request = page_request(info.context.settings, ("c",), first, after, last, before)
-        graph = info.context.graph
-        position = request.position or {"c": None}
-        records = await graph.read(
-            CUSTOMERS_PAGE, after_id=position["c"], forward=request.forward, limit=request.limit
+        request = page_request(info.context.settings, CUSTOMER_CURSOR, first, after, last, before)
+        return await keyset_connection(
+            info.context.graph,
+            request,
+            CUSTOMER_CURSOR,
+            (CUSTOMERS_PAGE, CUSTOMERS_COUNT),
+            Customer.from_row,
+            lambda row: {"customer": row["id"]},
         )
-
-        async def count() -> int:
-            (record,) = await graph.read(CUSTOMERS_COUNT)
-            return int(record["total"])
-
-        return connection(request, records, Customer.from_row, lambda row: {"c": row["id"]}, count)

@@ -25,7 +25,7 @@ from service.context import ApiInfo
 from service.errors import BadInputError, NotFoundError
 from service.model_versions import ModelVersion, load_model_versions
 from service.nodes import local_id
-from service.pagination import After, Before, Connection, First, Last, connection, page_request
+from service.pagination import After, Before, Connection, First, Last, keyset_connection, page_request
 from service.query_runner import Graph, statement
 from stores import dispatch
 
@@ -34,6 +34,8 @@ __all__ = ["Job", "JobState", "Mutation", "Query", "load_jobs"]
 JOBS_BY_IDS = statement("jobs.by_ids")
 JOBS_PAGE = statement("jobs.page")
 JOBS_COUNT = statement("jobs.count")
+#: A jobs cursor: the job's creation time and id (the list's order).
+CURSOR = ("at", "id")
 
 #: How often a client should poll a running job.
 POLL_INTERVAL_S = 2.0
@@ -189,28 +191,15 @@ class Query:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Job]:
-        request = page_request(info.context.settings, ("at", "id"), first, after, last, before)
-        graph, state_value = info.context.graph, state.value if state else None
-        at = request.position or {"at": None, "id": None}
-        records = await graph.read(
-            JOBS_PAGE,
-            state=state_value,
-            at=at["at"],
-            id=at["id"],
-            forward=request.forward,
-            limit=request.limit,
-        )
-
-        async def count() -> int:
-            (record,) = await graph.read(JOBS_COUNT, state=state_value)
-            return int(record["total"])
-
-        return connection(
+        request = page_request(info.context.settings, CURSOR, first, after, last, before)
+        return await keyset_connection(
+            info.context.graph,
             request,
-            [r["job"] for r in records],
-            Job.from_row,
-            lambda job: {"at": _str(job["created_at"]), "id": job["id"]},
-            count,
+            CURSOR,
+            (JOBS_PAGE, JOBS_COUNT),
+            lambda record: Job.from_row(record["job"]),
+            lambda record: {"at": _str(record["job"]["created_at"]), "id": record["job"]["id"]},
+            state=state.value if state else None,
         )
 
 

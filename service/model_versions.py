@@ -22,7 +22,7 @@ from strawberry.scalars import JSON
 from affinity.errors import AffinityError
 from service.auth import AdminScope, ReadScope
 from service.context import ApiInfo
-from service.pagination import After, Before, Connection, First, Last, connection, page_request
+from service.pagination import After, Before, Connection, First, Last, keyset_connection, page_request
 from service.query_runner import Graph, Statement, statement
 from stores import versions
 
@@ -31,6 +31,8 @@ __all__ = ["ModelVersion", "Mutation", "Query", "load_model_versions"]
 MODEL_VERSIONS = statement("model_versions.list")
 MODEL_VERSIONS_PAGE = statement("model_versions.page")
 MODEL_VERSIONS_COUNT = statement("model_versions.count")
+#: A model versions cursor: the version's creation time and id (the list's order).
+CURSOR = ("at", "id")
 
 T = TypeVar("T")
 
@@ -134,28 +136,15 @@ class Query:
         last: Last = None,
         before: Before = None,
     ) -> Connection[ModelVersion]:
-        request = page_request(info.context.settings, ("at", "id"), first, after, last, before)
-        graph = info.context.graph
-        at = request.position or {"at": None, "id": None}
-        records = await graph.read(
-            MODEL_VERSIONS_PAGE,
-            status=status,
-            at=at["at"],
-            id=at["id"],
-            forward=request.forward,
-            limit=request.limit,
-        )
-
-        async def count() -> int:
-            (record,) = await graph.read(MODEL_VERSIONS_COUNT, status=status)
-            return int(record["total"])
-
-        return connection(
+        request = page_request(info.context.settings, CURSOR, first, after, last, before)
+        return await keyset_connection(
+            info.context.graph,
             request,
-            records,
+            CURSOR,
+            (MODEL_VERSIONS_PAGE, MODEL_VERSIONS_COUNT),
             ModelVersion.from_row,
             lambda row: {"at": row["created_at"], "id": row["id"]},
-            count,
+            status=status,
         )
 
     @strawberry.field(

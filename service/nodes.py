@@ -21,7 +21,8 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from service.auth import ReadScope
 from service.context import ApiInfo
-from service.errors import BadInputError, LimitExceededError
+from service.errors import BadInputError
+from service.pagination import check_batch
 
 __all__ = ["Query", "local_id"]
 
@@ -97,11 +98,5 @@ class Query:
         info: ApiInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
     ) -> list[relay.Node | None]:
-        maximum = info.context.settings.max_page_size
-        if len(ids) > maximum:
-            raise LimitExceededError(
-                f"ids has {len(ids)} ids; the maximum is {maximum} (max_page_size)",
-                limit="max_page_size",
-                maximum=maximum,
-            )
+        check_batch(len(ids), info.context.settings, "ids")
         return await _resolve(info, ids, "ids")

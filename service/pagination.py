@@ -22,6 +22,7 @@ import strawberry
 
 from affinity.settings import Settings
 from service.errors import BadInputError, LimitExceededError
+from service.query_runner import Graph, Statement
 
 __all__ = [
     "After",
@@ -32,10 +33,12 @@ __all__ = [
     "Last",
     "PageInfo",
     "PageRequest",
+    "check_batch",
     "check_first",
     "connection",
     "decode_cursor",
     "encode_cursor",
+    "keyset_connection",
     "page_request",
 ]
 
@@ -102,6 +105,16 @@ def check_first(first: int, settings: Settings, argument: str = "first") -> int:
             maximum=settings.max_page_size,
         )
     return first
+
+
+def check_batch(count: int, settings: Settings, argument: str) -> None:
+    """A ``LIMIT_EXCEEDED`` error when a batch argument holds more than ``max_page_size`` ids."""
+    if count > settings.max_page_size:
+        raise LimitExceededError(
+            f"{argument} has {count} ids; the maximum is {settings.max_page_size} (max_page_size)",
+            limit="max_page_size",
+            maximum=settings.max_page_size,
+        )
 
 
 @dataclass(frozen=True)
@@ -182,3 +195,26 @@ def connection(
         ),
         _count=count,
     )
+
+
+async def keyset_connection(
+    graph: Graph,
+    request: PageRequest,
+    keys: tuple[str, ...],
+    statements: tuple[Statement, Statement],
+    node: Callable[[Any], NodeT],
+    position: Callable[[Any], dict[str, Any]],
+    **filters: Any,
+) -> Connection[NodeT]:
+    """The page ``request`` asks for, read by ``statements`` (the page, the count): the page statement
+    takes the cursor's ``keys`` as parameters (null from either end), ``$forward``, ``$limit`` and the
+    ``filters``; the count takes the ``filters`` alone, and runs only when ``totalCount`` is asked."""
+    page, count = statements
+    cursor = request.position or dict.fromkeys(keys)
+    records = await graph.read(page, forward=request.forward, limit=request.limit, **cursor, **filters)
+
+    async def total() -> int:
+        (record,) = await graph.read(count, **filters)
+        return int(record["total"])
+
+    return connection(request, records, node, position, total)

@@ -32,7 +32,7 @@ from service.context import ApiInfo
 from service.errors import BadInputError, LimitExceededError, NotFoundError
 from service.filters import FilterArgument, ProductRules, resolve_rules
 from service.nodes import local_id
-from service.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from service.pagination import PageInfo, check_batch, check_first, decode_cursor, encode_cursor
 from service.query_runner import Graph, Statement, statement
 
 __all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
@@ -319,13 +319,7 @@ class Query:
         info: ApiInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Product ids.")],
     ) -> list[Product | None]:
-        maximum = info.context.settings.max_page_size
-        if len(ids) > maximum:
-            raise LimitExceededError(
-                f"ids has {len(ids)} ids; the maximum is {maximum} (max_page_size)",
-                limit="max_page_size",
-                maximum=maximum,
-            )
+        check_batch(len(ids), info.context.settings, "ids")
         return await info.context.loader(load_products).load_many([str(i) for i in ids])
 
     @strawberry.field(

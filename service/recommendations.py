@@ -36,7 +36,7 @@ from service.customer_model import CustomerModelList, ScoredItem, customer_model
 from service.errors import BadInputError, LimitExceededError
 from service.events import recommendation_id
 from service.filters import FilterArgument, ProductFilter, ProductRules, resolve_rules
-from service.pagination import check_first
+from service.pagination import check_batch, check_first
 from service.products import Product
 from service.query_runner import Graph, statement
 
@@ -366,13 +366,7 @@ async def recommend_many(
     customer_ids = list(dict.fromkeys(customer_ids))
     if not customer_ids:
         raise BadInputError("`customerIds` is empty")
-    if len(customer_ids) > settings.max_page_size:
-        raise LimitExceededError(
-            f"customerIds has {len(customer_ids)} ids; the maximum is {settings.max_page_size} "
-            "(max_page_size)",
-            limit="max_page_size",
-            maximum=settings.max_page_size,
-        )
+    check_batch(len(customer_ids), settings, "customerIds")
     rules = await resolve_rules(info, given)
     lists = await customer_model_lists(info.context.graph, customer_ids, first, rules) or {}
     fallback: list[Mapping[str, Any]] = []
