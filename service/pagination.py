@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -46,6 +47,9 @@ NodeT = TypeVar("NodeT")
 
 #: The page size when neither ``first`` nor ``last`` is given.
 DEFAULT_PAGE_SIZE = 20
+#: The cursor key that holds a time (``toString`` of a Neo4j datetime, read back with ``datetime()``).
+TIME_KEY = "at"
+_NEO4J_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")
 
 First = Annotated[
     int | None,
@@ -147,7 +151,18 @@ def page_request(
     if not forward:
         size = check_first(last, settings, "last") if last is not None else DEFAULT_PAGE_SIZE
     cursor = after if forward else before
-    return PageRequest(size, forward, decode_cursor(cursor, keys) if cursor else None)
+    if not cursor:
+        return PageRequest(size, forward, None)
+    position = decode_cursor(cursor, keys)
+    # Only the keys, each a string (a time as Neo4j writes one): what reaches the Cypher is checked.
+    if not all(
+        isinstance(position[key], str) and (key != TIME_KEY or _NEO4J_DATETIME.fullmatch(position[key]))
+        for key in keys
+    ):
+        raise BadInputError(
+            f"cursor {cursor[:60]!r} was not made by this API: pass an endCursor or startCursor"
+        )
+    return PageRequest(size, forward, {key: position[key] for key in keys})
 
 
 @strawberry.type(description="An edge of a connection: a node and its cursor.")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from service.pagination import encode_cursor
 from tests.service.api import data, error_of, neo4j_calls
 
 pytestmark = pytest.mark.integration
@@ -194,3 +195,11 @@ def test_paging_mistakes_are_named(client: TestClient) -> None:
         wrong_list["extensions"]["code"] == "BAD_INPUT"
         and "does not belong to this list" in wrong_list["message"]
     )
+    # a cursor made by hand: its values reach the Cypher only when they are what the API makes
+    jobs_query = "query($c: String) { jobs(first: 1, after: $c) { edges { node { jobId } } } }"
+    for forged in ({"at": "yesterday", "id": "J2"}, {"at": "2011-08-01T00:00Z", "id": 5}):
+        refused = error_of(client, jobs_query, {"c": encode_cursor(forged)})
+        assert refused["extensions"]["code"] == "BAD_INPUT" and "not made by this API" in refused["message"]
+    # extra keys are dropped, not passed on as parameters (they would collide with the filters)
+    extra = encode_cursor({"at": "2011-08-01T00:00Z", "id": "J2", "state": "x", "forward": False})
+    assert data(client, jobs_query, {"c": extra})["jobs"]["edges"] == [{"node": {"jobId": "J1"}}]
