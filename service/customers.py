@@ -108,7 +108,6 @@ class Customer(relay.Node):
         return await keyset_connection(
             info.context.graph,
             request,
-            ORDER_CURSOR,
             (ORDERS_OF_CUSTOMER, ORDERS_COUNT),
             Order.from_row,
             lambda row: {"at": row["ts"], "id": row["id"]},
@@ -134,7 +133,6 @@ class Query:
         return await keyset_connection(
             info.context.graph,
             request,
-            CUSTOMER_CURSOR,
             (CUSTOMERS_PAGE, CUSTOMERS_COUNT),
             Customer.from_row,
             lambda row: {"customer": row["id"]},

@@ -195,7 +195,6 @@ class Query:
         return await keyset_connection(
             info.context.graph,
             request,
-            CURSOR,
             (JOBS_PAGE, JOBS_COUNT),
             lambda record: Job.from_row(record["job"]),
             lambda record: {"at": _str(record["job"]["created_at"]), "id": record["job"]["id"]},

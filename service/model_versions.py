@@ -140,7 +140,6 @@ class Query:
         return await keyset_connection(
             info.context.graph,
             request,
-            CURSOR,
             (MODEL_VERSIONS_PAGE, MODEL_VERSIONS_COUNT),
             ModelVersion.from_row,
             lambda row: {"at": row["created_at"], "id": row["id"]},

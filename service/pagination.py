@@ -123,16 +123,23 @@ def check_batch(count: int, settings: Settings, argument: str) -> None:
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A checked page request: its size, its direction and the decoded cursor (None: from the end)."""
+    """A checked page request: its size, its direction, the list's cursor keys and the decoded cursor
+    (None: from the end)."""
 
     size: int
     forward: bool
+    keys: tuple[str, ...]
     position: Mapping[str, Any] | None
 
     @property
     def limit(self) -> int:
         """Rows to read: one more than the page tells whether more lie beyond it."""
         return self.size + 1
+
+    @property
+    def cursor_parameters(self) -> Mapping[str, Any]:
+        """The cursor as the page statement's parameters: each key, null from either end."""
+        return self.position or dict.fromkeys(self.keys)
 
 
 def page_request(
@@ -152,7 +159,7 @@ def page_request(
         size = check_first(last, settings, "last") if last is not None else DEFAULT_PAGE_SIZE
     cursor = after if forward else before
     if not cursor:
-        return PageRequest(size, forward, None)
+        return PageRequest(size, forward, keys, None)
     position = decode_cursor(cursor, keys)
     # Only the keys, each a string (a time as Neo4j writes one): what reaches the Cypher is checked.
     if not all(
@@ -162,7 +169,7 @@ def page_request(
         raise BadInputError(
             f"cursor {cursor[:60]!r} was not made by this API: pass an endCursor or startCursor"
         )
-    return PageRequest(size, forward, {key: position[key] for key in keys})
+    return PageRequest(size, forward, keys, {key: position[key] for key in keys})
 
 
 @strawberry.type(description="An edge of a connection: a node and its cursor.")
@@ -215,18 +222,18 @@ def connection(
 async def keyset_connection(
     graph: Graph,
     request: PageRequest,
-    keys: tuple[str, ...],
     statements: tuple[Statement, Statement],
     node: Callable[[Any], NodeT],
     position: Callable[[Any], dict[str, Any]],
     **filters: Any,
 ) -> Connection[NodeT]:
     """The page ``request`` asks for, read by ``statements`` (the page, the count): the page statement
-    takes the cursor's ``keys`` as parameters (null from either end), ``$forward``, ``$limit`` and the
+    takes the cursor's keys as parameters (null from either end), ``$forward``, ``$limit`` and the
     ``filters``; the count takes the ``filters`` alone, and runs only when ``totalCount`` is asked."""
     page, count = statements
-    cursor = request.position or dict.fromkeys(keys)
-    records = await graph.read(page, forward=request.forward, limit=request.limit, **cursor, **filters)
+    records = await graph.read(
+        page, forward=request.forward, limit=request.limit, **request.cursor_parameters, **filters
+    )
 
     async def total() -> int:
         (record,) = await graph.read(count, **filters)

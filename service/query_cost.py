@@ -14,8 +14,8 @@ where ``m`` is how many times the enclosing selection is produced, ``n_f`` the p
 connection's default page when it has neither; 1 for a single object; :data:`UNPAGED_LIST_SIZE` for
 a list without ``first``; for a batch field, the number of its ids times its ``first``,
 :data:`BATCH_ARGUMENTS`) and ``w_f`` its weight (:data:`FIELD_WEIGHTS`, :data:`KIND_WEIGHTS`; 1 for
-an object, 0 for a scalar, which is read with its
-object). ``first`` counts as at most ``max_page_size``: a larger one is refused by its own limit.
+an object, 0 for a scalar, which is read with its object). ``first`` counts as at most
+``max_page_size``: a larger one is refused by its own limit.
 """
 
 from __future__ import annotations
