@@ -59,7 +59,7 @@ from affinity.neo4j_server import read_pid_file  # noqa: E402
 from affinity.settings import Settings, get_settings  # noqa: E402
 from bench.common import free_port, isolate, machine  # noqa: E402
 from graph_schema import migrate  # noqa: E402
-from stores import dispatch, jobs  # noqa: E402
+from stores import dispatch, jobs, versions  # noqa: E402
 
 WINDOW_S = 30.0
 MIX: tuple[tuple[str, float], ...] = (("associations", 0.5), ("recommendations", 0.3), ("search", 0.2))
@@ -96,6 +96,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--prepare-epochs", type=int, default=5, help="epoch cap of the preparing retrain (a model to serve)"
+    )
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="skip the write path's warm-up that `affinity db start` runs (stores.versions.warm_up_writes)",
     )
     parser.add_argument("--after", type=float, default=60.0, help="seconds of load after the retrain")
     parser.add_argument(
@@ -792,6 +797,10 @@ def main() -> None:
         driver = connect(settings, wait_s=60)
         try:
             migrate(driver, settings.neo4j_database)
+            if not ARGS.no_warm_up:  # as `affinity db start` does
+                started = time.perf_counter()
+                written = versions.warm_up_writes(driver, settings.neo4j_database)
+                log(f"write path warmed up: {written} scratch edges in {time.perf_counter() - started:.1f} s")
         finally:
             driver.close()
         worker = spawn(["worker", "--queues", "gpu,io", "--loglevel", "warning"], "worker")

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from affinity import neo4j_server
 from affinity.db import session_driver
+from affinity.settings import Settings
 from cli.common import JSON_OPTION, command, console, load_settings, print_json
 from graph_schema import migrate as apply_migrations
 from graph_schema.status import read_status
+from stores import versions
 
 app = typer.Typer(help="The Neo4j server and the graph schema.", no_args_is_help=True)
 
@@ -27,9 +29,32 @@ def start() -> None:
     paths = neo4j_server.paths_for(settings)
     if not paths.ready_marker.exists():
         console.print("Fetching Neo4j jars from Maven Central (first start only)...")
+    was_running = neo4j_server.read_pid(paths) is not None and neo4j_server.bolt_answers(settings)
     pid = neo4j_server.start(settings)
     console.print(f"Neo4j running (pid {pid}): bolt://127.0.0.1:{settings.neo4j_bolt_port}")
     console.print(f"Neo4j Browser: http://127.0.0.1:{settings.neo4j_http_port}/browser/")
+    if not was_running:
+        _warm_up_writes(settings)
+
+
+@app.command("warm-up")
+@command
+def warm_up() -> None:
+    """Run the retrain's write-back on scratch edges, then remove them, so the JVM compiles that code
+    now rather than during the first retrain's write while the API serves (`db start` does this)."""
+    settings = load_settings()
+    _warm_up_writes(settings)
+
+
+def _warm_up_writes(settings: Settings) -> None:
+    started = time.perf_counter()
+    with session_driver(settings, wait_s=settings.neo4j_startup_wait_s) as driver:
+        written = versions.warm_up_writes(driver, settings.neo4j_database)
+    took = time.perf_counter() - started
+    if written:
+        console.print(f"write path warmed up: {written:,} scratch edges written and removed ({took:.1f} s)")
+    else:
+        console.print("write path not warmed up: the graph has no products yet")
 
 
 @app.command()

@@ -27,6 +27,7 @@ from service.auth import Caller
 from service.embedding import TextEncoder
 from service.query_runner import Graph
 from service.rate_limit import RateLimiter
+from service.refreshed import Refreshed
 
 __all__ = ["ApiContext", "ApiInfo", "AppServices", "BatchFn"]
 
@@ -44,7 +45,7 @@ class AppServices:
     driver: Any  # neo4j.AsyncDriver; Any so tests can hand in their own
     embedder: TextEncoder
     rate_limiter: RateLimiter | None = None
-    cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    cache: dict[str, Refreshed[Any]] = field(default_factory=dict)
     api_keys: ApiKeys = field(init=False)
 
     def __post_init__(self) -> None:

@@ -21,7 +21,6 @@ best of each, and so on, so one category cannot fill the list.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any
@@ -39,6 +38,7 @@ from service.filters import FilterArgument, ProductFilter, ProductRules, resolve
 from service.pagination import check_batch, check_first
 from service.products import Product
 from service.query_runner import Graph, statement
+from service.refreshed import Refreshed
 
 __all__ = [
     "CustomerRecommendations",
@@ -165,14 +165,14 @@ async def popular(
 ) -> list[Mapping[str, Any]]:
     """The most ordered products (cached: counting them scans every order) that pass ``rules``, checked
     on every call so a product marked unavailable drops out at once."""
-    services = info.context.services
     graph = info.context.graph
-    cached = services.cache.get("popular")
-    if cached is None or time.monotonic() - cached[0] > POPULAR_TTL_S:
+
+    async def count_orders() -> dict[str, float]:
         records = await graph.read(POPULAR, limit=POPULAR_CACHED)
-        cached = (time.monotonic(), {r["id"]: float(r["score"]) for r in records})
-        services.cache["popular"] = cached
-    orders: dict[str, float] = cached[1]
+        return {r["id"]: float(r["score"]) for r in records}
+
+    ranking = info.context.services.cache.setdefault("popular", Refreshed(POPULAR_TTL_S))
+    orders: dict[str, float] = await ranking.get(count_orders)
     ids = [pid for pid in orders if pid not in exclude]
     passing = await graph.read(ITEMS, ids=ids, filter=rules.parameter(), limit=limit)
     return [{**row, "score": orders[row["id"]], "because": []} for row in passing]

@@ -66,6 +66,10 @@ PREVIOUS = Statement.named("model_versions.previous")
 LIST = Statement.named("model_versions.list")
 MARK = cypher.query("model_versions.mark")
 PRUNABLE = cypher.query("model_versions.prunable")
+WARM_UP_IDS = cypher.query("model_versions.warm_up_ids")
+
+#: The version id the warm-up writes under: no ModelVersion has it, so no reader follows it.
+WARM_UP_VERSION = "__warm-up__"
 
 #: The metric that decides whether a new version may replace the active one.
 GATE_METRIC = "ndcg"
@@ -203,6 +207,44 @@ def write_edges(
             flush(statement)
         counts.append(written - before)
     return counts[0], counts[1]
+
+
+def warm_up_writes(driver: neo4j.Driver, database: str, rows: int = 20_000) -> int:
+    """Run the write-back's statements on ``rows`` scratch edges of each kind, then remove them.
+
+    The first write-back after Neo4j starts otherwise pays for the JVM compiling its code paths, and
+    for the read paths that compilation deoptimises, while the API is serving: hundreds of methods
+    compiled a second and reads seconds late (docs/reliability.md, "Reads during the write-back").
+    Run before serving (``affinity db start``), the compilation happens while nobody waits. Returns
+    how many edges were written (0 on an empty graph)."""
+    record = driver.execute_query(WARM_UP_IDS, n=1000, database_=database).records[0]
+    products, customers = list(record["products"]), list(record["customers"])
+    if len(products) < 2:
+        return 0
+    edges = (
+        {
+            "source": products[i % len(products)],
+            "target": products[(i * 7 + 1) % len(products)],
+            "score": 0.0,
+            "raw_score": 0.0,
+            "rank": i % 50,
+            "kind": "complement",
+        }
+        for i in range(rows)
+    )
+    recommended = (
+        {
+            "customer": customers[i % len(customers)],
+            "product": products[(i * 3) % len(products)],
+            "score": 0.0,
+            "rank": i % 30,
+            "reason": "warm-up",
+        }
+        for i in range(rows if customers else 0)
+    )
+    written = write_edges(driver, database, WARM_UP_VERSION, edges, 1000, 2 * rows, recommended=recommended)
+    clear_edges(driver, database, WARM_UP_VERSION)
+    return sum(written)
 
 
 def run_plan(driver: neo4j.Driver, database: str, plan: Plan[T]) -> T:

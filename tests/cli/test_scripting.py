@@ -20,6 +20,7 @@ from cli.main import app
 from cli.retrain import Encoder
 from stores import jobs, versions
 from tests.factories import write_snapshot_input_files
+from tests.statements import TEST_CYPHER
 from training.synthetic import make_synthetic_snapshot
 
 runner = CliRunner()
@@ -114,6 +115,11 @@ def test_json_of_ingest_observe_and_the_status_commands(
 
     status = runner.invoke(app, ["db", "status", "--json"])
     assert status.exit_code == 0 and json.loads(status.stdout)["ready"] is True
+    fingerprint = TEST_CYPHER.query("graph_fingerprint")
+    before = empty_graph.execute_query(fingerprint, database_=redis_running.neo4j_database).records
+    warmed = runner.invoke(app, ["db", "warm-up"])
+    assert warmed.exit_code == 0 and "scratch edges written and removed" in warmed.output, warmed.output
+    assert empty_graph.execute_query(fingerprint, database_=redis_running.neo4j_database).records == before
     broker = runner.invoke(app, ["broker", "status", "--json"])
     assert broker.exit_code == 0 and json.loads(broker.stdout) == {
         "port": redis_running.redis_port,

@@ -100,6 +100,27 @@ def test_clearing_a_version_deletes_in_paced_batches(graph: neo4j.Driver, settin
     assert len(pauses) == edges // 4 + 1 + 1
 
 
+def test_write_warm_up_leaves_the_graph_as_it_was(graph: neo4j.Driver, settings: Settings) -> None:
+    db = settings.neo4j_database
+    graph.execute_query(TEST_CYPHER.query("create_customers"), ids=["c1", "c2"], database_=db)
+    make_version(graph, db, "v1", seed=1, ndcg=0.2)
+    versions.activate(graph, db, "v1")
+    fingerprint = TEST_CYPHER.query("graph_fingerprint")
+    before = graph.execute_query(fingerprint, database_=db).records
+    edges = active_edges(graph, db)
+    # both statements ran (ASSOCIATED and RECOMMENDED), in batches, and nothing of them is left
+    assert versions.warm_up_writes(graph, db, rows=1500) == 3000
+    assert graph.execute_query(fingerprint, database_=db).records == before
+    assert active_edges(graph, db) == edges
+    assert versions.count_edges(graph, db, versions.WARM_UP_VERSION) == 0
+
+
+def test_write_warm_up_of_an_empty_graph_writes_nothing(
+    empty_graph: neo4j.Driver, settings: Settings
+) -> None:
+    assert versions.warm_up_writes(empty_graph, settings.neo4j_database) == 0
+
+
 def test_gate_refuses_a_worse_version_unless_forced(graph: neo4j.Driver, settings: Settings) -> None:
     db = settings.neo4j_database
     make_version(graph, db, "v1", seed=1, ndcg=0.30)

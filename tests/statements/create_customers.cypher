@@ -1,0 +1,3 @@
+// Tests only: bare customers by id.
+UNWIND $ids AS id
+MERGE (:Customer {id: id})
