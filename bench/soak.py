@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/soak.py [--duration 600] [--rate 0 (ramp, then 65% of the max)]
                                    [--retrain-at 180] [--data-dir DIR] [--worker-nice 19]
-                                   [--worker-threads 1] [--out docs/reliability.md]
+                                   [--worker-threads 1] [--no-warm-up] [--out docs/reliability.md]
 
-Everything runs isolated on free loopback ports (``bench.common``): a Neo4j, a Redis, one Celery
+Everything runs isolated on free loopback ports (``bench.common``): a Neo4j (its write path warmed
+up as ``affinity db start`` does, unless ``--no-warm-up``), a Redis, one Celery
 worker (``affinity worker --queues gpu,io``) and the API (``affinity serve``, one uvicorn worker).
 Unless ``--data-dir`` names a directory this script prepared before (it keeps its state there), the
 shipped Online Retail data is converted, ingested and observed, and one retrain runs through the
