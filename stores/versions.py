@@ -23,6 +23,7 @@ import neo4j
 import cypher
 from affinity.errors import AffinityError
 from affinity.settings import Settings
+from graph_schema.model import AssociationKind
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def warm_up_writes(driver: neo4j.Driver, database: str, rows: int = 20_000) -> i
             "score": 0.0,
             "raw_score": 0.0,
             "rank": i % 50,
-            "kind": "complement",
+            "kind": str(AssociationKind.COMPLEMENT),
         }
         for i in range(rows)
     )
