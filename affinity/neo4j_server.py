@@ -185,11 +185,17 @@ def bolt_answers(settings: Settings) -> bool:
         return False
 
 
+def running(settings: Settings) -> int | None:
+    """The local server's PID when it runs and answers on Bolt, else None."""
+    existing = read_pid(paths_for(settings))
+    return existing if existing is not None and bolt_answers(settings) else None
+
+
 def start(settings: Settings) -> int:
     """Start the local server (idempotent) and wait until Bolt answers; return its PID."""
     paths = paths_for(settings)
-    existing = read_pid(paths)
-    if existing is not None and bolt_answers(settings):
+    existing = running(settings)
+    if existing is not None:
         return existing
     java = _require(
         "java", "install Java 17+ (Debian: `apt-get install openjdk-17-jre-headless`) or use Docker"

@@ -29,11 +29,13 @@ def start() -> None:
     paths = neo4j_server.paths_for(settings)
     if not paths.ready_marker.exists():
         console.print("Fetching Neo4j jars from Maven Central (first start only)...")
-    was_running = neo4j_server.read_pid(paths) is not None and neo4j_server.bolt_answers(settings)
-    pid = neo4j_server.start(settings)
+    pid = neo4j_server.running(settings)
+    started = pid is None
+    if pid is None:
+        pid = neo4j_server.start(settings)
     console.print(f"Neo4j running (pid {pid}): bolt://127.0.0.1:{settings.neo4j_bolt_port}")
     console.print(f"Neo4j Browser: http://127.0.0.1:{settings.neo4j_http_port}/browser/")
-    if not was_running:
+    if started:
         _warm_up_writes(settings)
 
 

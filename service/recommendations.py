@@ -171,7 +171,10 @@ async def popular(
         records = await graph.read(POPULAR, limit=POPULAR_CACHED)
         return {r["id"]: float(r["score"]) for r in records}
 
-    ranking = info.context.services.cache.setdefault("popular", Refreshed(POPULAR_TTL_S))
+    cache = info.context.services.cache
+    ranking = cache.get("popular")
+    if ranking is None:  # made once, not on every call as a setdefault default would be
+        ranking = cache["popular"] = Refreshed(POPULAR_TTL_S)
     orders: dict[str, float] = await ranking.get(count_orders)
     ids = [pid for pid in orders if pid not in exclude]
     passing = await graph.read(ITEMS, ids=ids, filter=rules.parameter(), limit=limit)
