@@ -7,8 +7,6 @@ semantic similarity through the vector index, and each product's tags, categorie
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
@@ -16,8 +14,7 @@ import strawberry
 from neo4j import exceptions as neo4j_errors
 from strawberry import relay
 
-from affinity.settings import Settings
-from graph_schema import FULLTEXT_INDEX, VECTOR_INDEX
+from graph_schema import FULLTEXT_INDEX
 from service.associations import (
     Association,
     AssociationCount,
@@ -29,18 +26,17 @@ from service.associations import (
 )
 from service.auth import ReadScope
 from service.context import ApiInfo
-from service.errors import BadInputError, LimitExceededError, NotFoundError
-from service.filters import FilterArgument, ProductRules, resolve_rules
+from service.errors import BadInputError, NotFoundError
+from service.filters import FilterArgument, resolve_rules
 from service.nodes import local_id
 from service.pagination import PageInfo, check_batch, check_first, decode_cursor, encode_cursor
-from service.query_runner import Graph, Statement, statement
+from service.product_details import Category, ReviewSummary, load_categories, load_reviews, load_tags
+from service.product_search import check_search_words, lucene_terms, nearest, search_too_long
+from service.query_runner import Graph, statement
 
-__all__ = ["Category", "Product", "ProductConnection", "Query", "load_products", "require_products"]
+__all__ = ["Product", "ProductConnection", "Query", "load_products", "require_products"]
 
 PRODUCT_BY_IDS = statement("products.by_ids")
-PRODUCT_TAGS = statement("products.tags")
-PRODUCT_CATEGORIES = statement("products.categories")
-PRODUCT_REVIEWS = statement("products.reviews")
 PRODUCTS_PAGE = statement("products.page")
 PRODUCTS_COUNT = statement("products.count")
 PRODUCTS_SEARCH = statement("products.search")
@@ -58,49 +54,6 @@ async def load_products(graph: Graph, ids: list[str]) -> list[Product | None]:
     return [found.get(product_id) for product_id in ids]
 
 
-async def load_tags(graph: Graph, ids: list[str]) -> list[list[str]]:
-    records = await graph.read(PRODUCT_TAGS, ids=ids)
-    found = {record["id"]: list(record["tags"]) for record in records}
-    return [found.get(product_id, []) for product_id in ids]
-
-
-async def load_categories(graph: Graph, ids: list[str]) -> list[list[Category]]:
-    records = await graph.read(PRODUCT_CATEGORIES, ids=ids)
-    found = {
-        record["id"]: [
-            Category(id=c["id"], name=c["name"] or c["id"], path=list(c["path"]))
-            for c in record["categories"]
-        ]
-        for record in records
-    }
-    return [found.get(product_id, []) for product_id in ids]
-
-
-async def load_reviews(graph: Graph, keys: list[tuple[str, int]]) -> list[ReviewSummary]:
-    # Keys are (product id, first); one query per distinct `first` (normally one per field level).
-    by_first: dict[int, list[str]] = defaultdict(list)
-    for product_id, first in keys:
-        by_first[first].append(product_id)
-    found: dict[tuple[str, int], ReviewSummary] = {}
-    for first, ids in by_first.items():
-        for record in await graph.read(PRODUCT_REVIEWS, ids=ids, first=first):
-            found[(record["id"], first)] = ReviewSummary(
-                count=record["count"],
-                average_rating=record["average_rating"],
-                items=[
-                    Review(
-                        id=r["id"],
-                        rating=r["rating"],
-                        text=r["text"] or "",
-                        ts=r["ts"],
-                        customer_id=r["customer_id"],
-                    )
-                    for r in record["reviews"]
-                ],
-            )
-    return [found.get(key, ReviewSummary(count=0, average_rating=None, items=[])) for key in keys]
-
-
 async def require_products(info: ApiInfo, ids: list[str], argument: str) -> list[Product]:
     """The products ``ids``, or a NOT_FOUND error naming every unknown id and the argument."""
     products = await info.context.loader(load_products).load_many(ids)
@@ -113,29 +66,6 @@ async def require_products(info: ApiInfo, ids: list[str], argument: str) -> list
 
 # ---------------------------------------------------------------------------------------------
 # Types
-
-
-@strawberry.type(description="A node of the category tree a product is filed under.")
-class Category:
-    id: strawberry.ID = strawberry.field(description="Stable category id.")
-    name: str = strawberry.field(description="Display name.")
-    path: list[str] = strawberry.field(description="Names from the root category down to this one.")
-
-
-@strawberry.type(description="A customer's review of a product.")
-class Review:
-    id: strawberry.ID = strawberry.field(description="Review id.")
-    rating: int = strawberry.field(description="Stars, 1 to 5.")
-    text: str = strawberry.field(description="What the customer wrote (may be empty).")
-    ts: str | None = strawberry.field(description="When it was written (ISO 8601, UTC).")
-    customer_id: strawberry.ID | None = strawberry.field(description="Who wrote it, when known.")
-
-
-@strawberry.type(description="How a product is rated, and its newest reviews.")
-class ReviewSummary:
-    count: int = strawberry.field(description="Number of reviews.")
-    average_rating: float | None = strawberry.field(description="Mean rating; null without reviews.")
-    items: list[Review] = strawberry.field(description="The newest reviews, at most `first` of them.")
 
 
 @strawberry.type(description="A product of the catalogue: a node of the graph with its neighbourhood.")
@@ -263,33 +193,6 @@ class SimilarProduct:
     score: float = strawberry.field(description="Cosine similarity mapped to [0, 1] by the vector index.")
 
 
-_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
-
-
-def lucene_terms(search: str) -> str:
-    """Free text as a Lucene query of its words (any may match), every special character escaped:
-    the user's text is data, never query syntax."""
-    words = [_LUCENE_SPECIAL.sub(r"\\\1", word) for word in search.split()]
-    words = [w for w in words if w.upper() not in ("AND", "OR", "NOT")] or [f'"{w}"' for w in words]
-    return " ".join(words)
-
-
-def _search_too_long(what: str, settings: Settings) -> LimitExceededError:
-    return LimitExceededError(
-        f"search has {what}; the maximum is {settings.max_search_words} words (max_search_words)",
-        limit="max_search_words",
-        maximum=settings.max_search_words,
-    )
-
-
-def check_search_words(search: str, settings: Settings) -> None:
-    """Each word is a Lucene clause, and Lucene fails a query of more than 1024 clauses (which was an
-    INTERNAL error, found by the abuse tests): a text of too many words is refused by name first."""
-    words = len(search.split())
-    if words > settings.max_search_words:
-        raise _search_too_long(f"{words} words", settings)
-
-
 # ---------------------------------------------------------------------------------------------
 # Queries
 
@@ -367,7 +270,7 @@ class Query:
                 # A few words can still be many clauses once analysed ("a-b-c-...", ideographs).
                 if "TooManyClauses" not in (error.message or ""):
                     raise
-                raise _search_too_long("too many terms once analysed", settings) from None
+                raise search_too_long("too many terms once analysed", settings) from None
             count_args = {"index": FULLTEXT_INDEX, "search": terms, **filters}
         else:
             position = decode_cursor(after, ("id",)) if after else {"id": None}
@@ -417,7 +320,7 @@ class Query:
         rules = await resolve_rules(info, filter)
         graph = info.context.graph
         if product_id is not None:
-            found = await _nearest(graph, SIMILAR_BY_PRODUCT, first, rules, id=str(product_id))
+            found = await nearest(graph, SIMILAR_BY_PRODUCT, first, rules, id=str(product_id))
             if found is None:
                 raise NotFoundError(f"unknown product id {str(product_id)!r} in argument 'productId'")
             if not found["has_embedding"]:
@@ -431,31 +334,6 @@ class Query:
                 raise BadInputError("`text` is empty")
             # Leave a second of the budget for the vector query itself.
             vector = await info.context.services.embedder.embed(text, wait_s=graph.remaining() - 1.0)
-            found = await _nearest(graph, SIMILAR_BY_VECTOR, first, rules, vector=vector)
+            found = await nearest(graph, SIMILAR_BY_VECTOR, first, rules, vector=vector)
             assert found is not None  # the statement always answers one row
         return [SimilarProduct(product=Product.from_row(hit), score=hit["score"]) for hit in found["hits"]]
-
-
-#: The most neighbours asked of the vector index while a filter leaves too few (then fewer than
-#: `first` come back).
-MAX_NEIGHBOURS = 4096
-
-
-async def _nearest(
-    graph: Graph, stmt: Statement, first: int, rules: ProductRules, **arguments: Any
-) -> Mapping[str, Any] | None:
-    """The vector index answers the k nearest and the filter applies after it (Neo4j's vector search
-    takes no predicate), so k starts at `first` plus the excluded ids and grows fourfold while the
-    filter leaves fewer than `first` of a full k: `first` is honoured whenever enough products pass."""
-    k = first + len(rules.exclude_ids)
-    while True:
-        records = await graph.read(
-            stmt, index=VECTOR_INDEX, first=first, k=k, filter=rules.parameter(), **arguments
-        )
-        if not records:
-            return None
-        row = records[0]
-        scanned = row["scanned"]
-        if len(row["hits"] or []) >= first or scanned is None or scanned < k or k >= MAX_NEIGHBOURS:
-            return row
-        k = min(k * 4, MAX_NEIGHBOURS)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from ingest.online_retail import load_online_retail, write_input_files
 from ingest.readers import read_file
-from ingest.tagging import classify, words_of
+from ingest.tagging import COLOURS, PRODUCT_TYPES, TaggingRulesError, classify, load_rules, words_of
 from ingest.validation import validate
 from tests.factories import online_retail_raw_file
 
@@ -93,3 +96,30 @@ def test_tagging_rules() -> None:
     # Whole words only: RED does not match REDUCED, TIN does not match TINY.
     assert classify("REDUCED TINY THING") == classify("THING")
     assert classify("THING").category == ("Other", "Other")
+
+
+def test_the_shipped_rules_file_loads_and_malformed_rules_name_their_entry() -> None:
+    facets, types = load_rules(
+        '[colour]\nred = ["RED"]\n[material]\nglass = ["GLASS"]\n[theme]\nlove = ["HEART"]\n'
+        '[[type]]\nvalue = "mug"\ncategory = ["Kitchen & Dining", "Mugs"]\nphrases = ["MUG", "BEAKER"]\n'
+    )
+    assert facets["colour"] == {"red": ("RED",)} and types[0].phrases == ("MUG", "BEAKER")
+    assert len(PRODUCT_TYPES) == 30 and "cream" in COLOURS  # the shipped file, read at import
+    valid = '[colour]\nred = ["RED"]\n[material]\nglass = ["GLASS"]\n[theme]\nlove = ["HEART"]\n'
+    cases = {
+        valid.replace('"RED"', '"red"') + '[[type]]\nvalue = "a"\ncategory = ["A", "B"]\nphrases = ["A"]\n': (
+            "[colour] red: phrase 'red' is not upper-case words"
+        ),
+        valid + '[[type]]\nvalue = "mug"\ncategory = ["Mugs"]\nphrases = ["MUG"]\n': (
+            "[[type]] #1 ('mug'): category must be two names"
+        ),
+        valid + '[[type]]\nvalue = "mug"\ncategory = ["A", "B"]\nphrases = []\n': (
+            "[[type]] #1 ('mug'): phrases must be a non-empty list"
+        ),
+        valid: "[[type]]: missing or empty",
+        valid.replace("[theme]\nlove", "[themes]\nlove"): "[theme]: missing or empty",
+        "[colour\n": "not valid TOML",
+    }
+    for text, message in cases.items():
+        with pytest.raises(TaggingRulesError, match=re.escape(message)):
+            load_rules(text)

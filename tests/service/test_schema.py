@@ -15,7 +15,7 @@ from service.errors import BadInputError, LimitExceededError
 from service.explain import StepKind, steps_from_path
 from service.metrics import operation_label
 from service.pagination import check_first, decode_cursor, encode_cursor
-from service.products import lucene_terms
+from service.product_search import lucene_terms
 from service.recommendations import diversify
 from service.schema import build_schema
 
