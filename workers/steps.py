@@ -17,6 +17,8 @@ so the io worker's image carries no ML stack.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -221,11 +223,14 @@ def train(ctx: StepContext) -> dict[str, Any]:
         threads=1,
         nice=10,
     )
-    try:
-        model = fit(snapshot, embeddings, params, split, progress=report)
-        fitted_customers = customers.result()
-    finally:
-        customers.stop()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-prune") as pruning:
+        early = pruning.submit(prune_ahead, ctx)
+        try:
+            model = fit(snapshot, embeddings, params, split, progress=report)
+            fitted_customers = customers.result()
+        finally:
+            customers.stop()
+        pruned_early = early.result()
     if split is None or split.test_end is None:
         gate: dict[str, Any] = {"notes": [no_gate]}
     else:
@@ -240,6 +245,7 @@ def train(ctx: StepContext) -> dict[str, Any]:
         "epochs": len(model.history),
         "timings": {**model.timings, "customer_model": round(customers.seconds, 3)},
         "customer_model": _save_customers(ctx, fitted_customers),
+        "pruned_early": list(pruned_early),
     }
 
 
@@ -361,6 +367,17 @@ def activate(ctx: StepContext) -> dict[str, Any]:
     finally:
         ctx.progress(1, 1)
     return {"activated": True, "previous": previous}
+
+
+def prune_ahead(ctx: StepContext) -> Sequence[str]:
+    """What the prune step would delete at the end of this retrain, deleted while it trains.
+
+    Every retrain adds one inactive version (the active one retired, or its own rejected), so the
+    prune step at its end deletes the oldest of the ``keep_versions`` kept: keeping one fewer now
+    ends the retrain with the same versions. Done during training, the deletes (about 30 s, paced)
+    overlap the main process's wait for the selection process instead of lengthening the job."""
+    keep = max(ctx.settings.keep_versions - 1, 0)
+    return versions.prune(ctx.driver, ctx.database, keep, versions.Pacing.of(ctx.settings))
 
 
 def prune(ctx: StepContext) -> dict[str, Any]:
