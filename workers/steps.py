@@ -185,7 +185,8 @@ def _active_model(ctx: StepContext) -> tuple[str | None, Any]:
 def train(ctx: StepContext) -> dict[str, Any]:
     """Fit with the newest window held out, score the candidate and the active version on it (the
     gate's numbers, ``gate.json``), then rebase the candidate's weights onto every basket; the customer
-    model is fitted beside it, in a process of its own (``customers.npz``, ``customers.json``)."""
+    model is fitted beside it, in a process of its own (``customers.npz``, ``customers.json``), and the
+    version the prune step would delete is deleted meanwhile (:func:`prune_ahead`)."""
     from training import background
     from training.customer_retrain import fit_customer_model_for_retrain
     from training.fit import fit
