@@ -370,21 +370,19 @@ def activate(ctx: StepContext) -> dict[str, Any]:
     return {"activated": True, "previous": previous}
 
 
-def prune_ahead(ctx: StepContext) -> Sequence[str]:
-    """What the prune step would delete at the end of this retrain, deleted while it trains.
-
-    Every retrain adds one inactive version (the active one retired, or its own rejected), so the
-    prune step at its end deletes the oldest of the ``keep_versions`` kept: keeping one fewer now
-    ends the retrain with the same versions. Done during training, the deletes (about 30 s, paced)
-    overlap the main process's wait for the selection process instead of lengthening the job."""
-    keep = max(ctx.settings.keep_versions - 1, 0)
+def _prune_keeping(ctx: StepContext, keep: int) -> Sequence[str]:
     return versions.prune(ctx.driver, ctx.database, keep, versions.Pacing.of(ctx.settings))
 
 
+def prune_ahead(ctx: StepContext) -> Sequence[str]:
+    """The versions the prune step would delete at the end of this retrain, deleted while it trains:
+    every retrain adds one inactive version (the active one retired, or its own rejected), so keeping
+    one fewer now ends it with the same versions, and the paced deletes overlap training."""
+    return _prune_keeping(ctx, max(ctx.settings.keep_versions - 1, 0))
+
+
 def prune(ctx: StepContext) -> dict[str, Any]:
-    pruned = versions.prune(
-        ctx.driver, ctx.database, ctx.settings.keep_versions, versions.Pacing.of(ctx.settings)
-    )
+    pruned = _prune_keeping(ctx, ctx.settings.keep_versions)
     ctx.progress(1, 1)
     return {"pruned": list(pruned)}
 
